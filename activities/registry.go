@@ -1,0 +1,114 @@
+package activities
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+)
+
+// Func is a typed activity: it takes the step's rendered `with` value decoded
+// into I and returns an output that becomes the step's output.
+type Func[I, O any] func(ctx *Context, input I) (O, error)
+
+// Registry maps activity names to functions. Build one with NewRegistry,
+// fill it before serving, and do not change it afterwards: it is read
+// concurrently by every run.
+type Registry struct {
+	entries map[string]*entry
+}
+
+type entry struct {
+	name   string
+	config config
+	call   func(ctx *Context, input json.RawMessage) (json.RawMessage, error)
+}
+
+type config struct {
+	description string
+}
+
+// Option configures a registered activity.
+type Option func(*config)
+
+// WithDescription documents what the activity does, for listings.
+func WithDescription(text string) Option {
+	return func(c *config) { c.description = text }
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry {
+	return &Registry{entries: map[string]*entry{}}
+}
+
+// Register adds fn under name. The input is decoded from the step's rendered
+// `with` value with unknown fields rejected, so a typo in a definition fails
+// the step terminally instead of being silently ignored. It panics if name
+// is empty or already registered: both are programming errors in the
+// program that builds the registry.
+func Register[I, O any](r *Registry, name string, fn Func[I, O], opts ...Option) {
+	if name == "" {
+		panic("activities: Register with an empty name")
+	}
+	if _, dup := r.entries[name]; dup {
+		panic(fmt.Sprintf("activities: activity %q registered twice", name))
+	}
+	e := &entry{name: name}
+	for _, opt := range opts {
+		opt(&e.config)
+	}
+	e.call = func(ctx *Context, raw json.RawMessage) (json.RawMessage, error) {
+		var in I
+		if len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
+			dec := json.NewDecoder(bytes.NewReader(raw))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(&in); err != nil {
+				return nil, &Error{Code: "invalid_input", Message: fmt.Sprintf("activity %q: decode input: %v", name, err), Terminal: true, Err: err}
+			}
+		}
+		out, err := fn(ctx, in)
+		if err != nil {
+			return nil, err
+		}
+		encoded, err := json.Marshal(out)
+		if err != nil {
+			return nil, &Error{Code: "invalid_output", Message: fmt.Sprintf("activity %q: encode output: %v", name, err), Terminal: true, Err: err}
+		}
+		return encoded, nil
+	}
+	r.entries[name] = e
+}
+
+// Has reports whether an activity named name is registered.
+func (r *Registry) Has(name string) bool {
+	_, ok := r.entries[name]
+	return ok
+}
+
+// Names lists the registered activity names in sorted order.
+func (r *Registry) Names() []string {
+	names := make([]string, 0, len(r.entries))
+	for name := range r.entries {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	return names
+}
+
+// Description returns what WithDescription set for name, or "".
+func (r *Registry) Description(name string) string {
+	if e, ok := r.entries[name]; ok {
+		return e.config.description
+	}
+	return ""
+}
+
+// Call runs the activity name with a JSON input and returns its JSON output.
+// An unknown name is a terminal error.
+func (r *Registry) Call(ctx *Context, name string, input json.RawMessage) (json.RawMessage, error) {
+	e, ok := r.entries[name]
+	if !ok {
+		return nil, &Error{Code: "unknown_activity", Message: fmt.Sprintf("no activity named %q is registered", name), Terminal: true}
+	}
+	return e.call(ctx, input)
+}

@@ -1,0 +1,64 @@
+package rea
+
+import (
+	"errors"
+
+	restate "github.com/restatedev/sdk-go"
+)
+
+// dedupStateKey holds the recorded outcome in each dedup object.
+const dedupStateKey = "outcome"
+
+// DedupOutcome is what a dedup object records for its key: the output of
+// the first successful run or the terminal error it ended with.
+type DedupOutcome[O any] struct {
+	Output O           `json:"output,omitempty"`
+	Error  *DedupError `json:"error,omitempty"`
+	// Replayed is true when the outcome came from the record rather than
+	// from running the function in this call.
+	Replayed bool `json:"replayed,omitempty"`
+}
+
+// DedupError is a recorded terminal failure.
+type DedupError struct {
+	Code     restate.Code      `json:"code"`
+	Message  string            `json:"message"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+// Err rebuilds the recorded failure as a terminal error.
+func (e *DedupError) Err() error {
+	return restate.ToTerminalError(errors.New(e.Message), restate.WithErrorCode(e.Code), restate.WithMetadataMap(e.Metadata))
+}
+
+// NewDedupObject returns a Restate virtual object named name whose
+// exclusive handler "Run" calls fn at most once per object key, across all
+// callers. Restate runs exclusive handlers of one key one at a time, so
+// the check of the record and the run that writes it cannot interleave:
+// the second caller waits for the first and then reads its outcome. A
+// terminal error from fn is recorded too, so a key never runs twice; a
+// retryable error is not recorded and the invocation is retried.
+func NewDedupObject[I, O any](name string, fn func(ctx restate.ObjectContext, input I) (O, error)) restate.ServiceDefinition {
+	handler := func(ctx restate.ObjectContext, input I) (DedupOutcome[O], error) {
+		recorded, err := restate.Get[*DedupOutcome[O]](ctx, dedupStateKey)
+		if err != nil {
+			return DedupOutcome[O]{}, err
+		}
+		if recorded != nil {
+			recorded.Replayed = true
+			return *recorded, nil
+		}
+		out, runErr := fn(ctx, input)
+		outcome := DedupOutcome[O]{Output: out}
+		if runErr != nil {
+			if !restate.IsTerminalError(runErr) {
+				return DedupOutcome[O]{}, runErr
+			}
+			terminal := restate.AsTerminalError(runErr)
+			outcome = DedupOutcome[O]{Error: &DedupError{Code: terminal.Code(), Message: terminal.Message(), Metadata: terminal.Metadata().ToMap()}}
+		}
+		restate.Set(ctx, dedupStateKey, outcome)
+		return outcome, nil
+	}
+	return restate.NewObject(name).Handler("Run", restate.NewObjectHandler(handler))
+}
