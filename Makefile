@@ -1,0 +1,52 @@
+# Build, test and demo reaflow. `make test` works on a fresh clone: it
+# installs the pinned restate-server into .tools/ (npm) and fetches Go modules.
+
+RESTATE_VERSION := 1.7.12
+RESTATE_DIR := .tools/restate-$(RESTATE_VERSION)
+# npm ships the server as one package per platform: linux/darwin, x64/arm64.
+RESTATE_OS := $(shell uname -s | tr '[:upper:]' '[:lower:]')
+RESTATE_ARCH := $(subst aarch64,arm64,$(subst x86_64,x64,$(shell uname -m)))
+RESTATE_SERVER := $(RESTATE_DIR)/node_modules/@restatedev/restate-server-$(RESTATE_OS)-$(RESTATE_ARCH)/bin/restate-server
+
+GO ?= go
+GOTEST_FLAGS ?= -timeout 15m
+
+# Tests and the demo find the server through this variable.
+export REAFLOW_RESTATE_SERVER := $(abspath $(RESTATE_SERVER))
+
+.PHONY: all restate-server build test demo fmt vet lint clean
+
+all: build
+
+restate-server: $(RESTATE_SERVER)
+
+# --ignore-scripts: the only install script is a usage-reporting hook.
+$(RESTATE_SERVER):
+	npm install --prefix $(RESTATE_DIR) --no-audit --no-fund --no-save --no-package-lock --ignore-scripts \
+		@restatedev/restate-server@$(RESTATE_VERSION)
+	test -x $@
+	touch $@
+
+build:
+	$(GO) build -o bin/reaflow ./cmd/reaflow
+
+test: $(RESTATE_SERVER)
+	$(GO) mod download
+	$(GO) vet ./...
+	$(GO) test $(GOTEST_FLAGS) ./...
+
+demo: $(RESTATE_SERVER) build
+	./bin/reaflow demo
+
+fmt:
+	gofmt -w .
+
+vet:
+	$(GO) vet ./...
+
+# lint fails on unformatted files as well as on vet findings.
+lint: vet
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+
+clean:
+	rm -rf bin .tools

@@ -1,0 +1,411 @@
+package restateserver
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+const (
+	// nodeName is fixed so a restarted server finds its own data in the base dir.
+	nodeName    = "reaflow"
+	clusterName = "reaflow-test"
+	// partitions is kept small: a test server needs no parallelism, and each
+	// partition adds a processor (and startup work) to every server.
+	partitions = 4
+	// stopGrace is how long Stop waits after SIGTERM before it sends SIGKILL.
+	// The server's own drain timeout (RESTATE_SHUTDOWN_TIMEOUT) is shorter.
+	stopGrace        = 10 * time.Second
+	shutdownTimeout  = "5s"
+	startAttempts    = 3
+	pollInterval     = 50 * time.Millisecond
+	logFileName      = "restate-server.log"
+	logTailOnFailure = 40
+)
+
+// errExited reports a server process that exited before it became ready.
+var errExited = errors.New("restate-server exited before it was ready")
+
+type config struct {
+	binary       string
+	baseDir      string
+	logOutput    io.Writer
+	env          []string
+	startTimeout time.Duration
+}
+
+// Option configures Start.
+type Option func(*config)
+
+// WithBinary runs the restate-server at path instead of the one Binary finds.
+func WithBinary(path string) Option { return func(c *config) { c.binary = path } }
+
+// WithBaseDir keeps the server's data in dir, which Stop leaves in place, so
+// a later Start on the same dir sees the earlier invocations. By default
+// Start makes a temporary dir and Stop removes it.
+func WithBaseDir(dir string) Option { return func(c *config) { c.baseDir = dir } }
+
+// WithLogOutput copies the server's output to w as well as to the log file
+// in the base dir.
+func WithLogOutput(w io.Writer) Option { return func(c *config) { c.logOutput = w } }
+
+// WithEnv adds KEY=VALUE settings to the server's environment, after (and so
+// overriding) the harness's own; restate reads its configuration from
+// RESTATE_* variables, e.g. RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=5s.
+func WithEnv(kv ...string) Option { return func(c *config) { c.env = append(c.env, kv...) } }
+
+// WithStartTimeout bounds how long Start and Restart wait for the server to
+// become ready (default 60s).
+func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
+
+// Server is a restate-server process listening on loopback ports.
+type Server struct {
+	// IngressURL is where services are invoked, e.g. http://127.0.0.1:41234.
+	IngressURL string
+	// AdminURL serves the admin API: deployments, /query, /health.
+	AdminURL string
+	// BaseDir holds the server's data and its log file.
+	BaseDir string
+	// LogFile receives the server's stdout and stderr, appended across restarts.
+	LogFile string
+
+	cfg         config
+	binary      string
+	ownsBaseDir bool
+	nodePort    int
+	http        *http.Client
+
+	mu      sync.Mutex
+	proc    *process // nil while not running
+	stopped bool
+}
+
+type process struct {
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has exited and err is set
+	err  error
+}
+
+// Start runs restate-server on free loopback ports and returns once its
+// admin API and ingress are healthy. Unless WithBaseDir is given, the data
+// lives in a fresh temporary directory that Stop removes. ctx bounds the
+// startup only; the server runs until Stop or Kill.
+func Start(ctx context.Context, opts ...Option) (*Server, error) {
+	cfg := config{startTimeout: 60 * time.Second}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	binary := cfg.binary
+	if binary == "" {
+		var err error
+		if binary, err = Binary(); err != nil {
+			return nil, err
+		}
+	}
+	s := &Server{cfg: cfg, binary: binary, BaseDir: cfg.baseDir, http: &http.Client{}}
+	if s.BaseDir == "" {
+		dir, err := os.MkdirTemp("", "restate-")
+		if err != nil {
+			return nil, err
+		}
+		s.BaseDir, s.ownsBaseDir = dir, true
+	} else if err := os.MkdirAll(s.BaseDir, 0o755); err != nil {
+		return nil, err
+	}
+	s.LogFile = filepath.Join(s.BaseDir, logFileName)
+	// Only a server without data may move to other ports: the node's address
+	// is recorded in its metadata on first start.
+	fresh := !hasNodeData(s.BaseDir)
+
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for attempt := 1; ; attempt++ {
+		if err := s.pickPorts(); err != nil {
+			return nil, s.abandon(err)
+		}
+		err := s.launch(ctx)
+		if err == nil {
+			return s, nil
+		}
+		// Another process can take a port between pickPorts and the server's
+		// bind; start over on new ports from a clean dir.
+		if !fresh || attempt == startAttempts || ctx.Err() != nil || !errors.Is(err, errExited) || !s.bindFailed() {
+			return nil, s.abandon(err)
+		}
+		if err := os.RemoveAll(filepath.Join(s.BaseDir, nodeName)); err != nil {
+			return nil, s.abandon(err)
+		}
+	}
+}
+
+// abandon cleans up after a failed Start.
+func (s *Server) abandon(err error) error {
+	s.stopped = true
+	if s.ownsBaseDir {
+		os.RemoveAll(s.BaseDir)
+	}
+	return err
+}
+
+func hasNodeData(baseDir string) bool {
+	_, err := os.Stat(filepath.Join(baseDir, nodeName))
+	return err == nil
+}
+
+// bindFailed tells whether the last run died on a port already in use.
+func (s *Server) bindFailed() bool {
+	tail := strings.ToLower(s.LogTail(logTailOnFailure))
+	return strings.Contains(tail, "address already in use") || strings.Contains(tail, "addrinuse")
+}
+
+// pickPorts reserves three distinct free loopback ports by listening on them
+// together, then releases them for the server to bind.
+func (s *Server) pickPorts() error {
+	var ports [3]int
+	for i := range ports {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("pick a free port: %w", err)
+		}
+		defer l.Close()
+		ports[i] = l.Addr().(*net.TCPAddr).Port
+	}
+	s.IngressURL = "http://127.0.0.1:" + strconv.Itoa(ports[0])
+	s.AdminURL = "http://127.0.0.1:" + strconv.Itoa(ports[1])
+	s.nodePort = ports[2]
+	return nil
+}
+
+// env is the server's environment: the caller's minus any RESTATE_* setting,
+// which could move the server onto shared ports or data, then the harness's
+// settings, then WithEnv's.
+func (s *Server) env() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if !strings.HasPrefix(kv, "RESTATE_") {
+			env = append(env, kv)
+		}
+	}
+	node := "127.0.0.1:" + strconv.Itoa(s.nodePort)
+	env = append(env,
+		"RESTATE_BASE_DIR="+s.BaseDir,
+		"RESTATE_NODE_NAME="+nodeName,
+		"RESTATE_CLUSTER_NAME="+clusterName,
+		"RESTATE_BIND_ADDRESS="+node,
+		"RESTATE_ADVERTISED_ADDRESS=http://"+node+"/",
+		"RESTATE_ADMIN__BIND_ADDRESS="+strings.TrimPrefix(s.AdminURL, "http://"),
+		"RESTATE_INGRESS__BIND_ADDRESS="+strings.TrimPrefix(s.IngressURL, "http://"),
+		"RESTATE_DEFAULT_NUM_PARTITIONS="+strconv.Itoa(partitions),
+		"RESTATE_DISABLE_TELEMETRY=true",
+		"RESTATE_SHUTDOWN_TIMEOUT="+shutdownTimeout,
+		"RESTATE_LOG_FORMAT=compact",
+		"RESTATE_LOG_DISABLE_ANSI_CODES=true",
+	)
+	return append(env, s.cfg.env...)
+}
+
+// launch starts the process and waits until it is ready. s.mu is held.
+func (s *Server) launch(ctx context.Context) error {
+	logFile, err := os.OpenFile(s.LogFile, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(logFile, "--- reaflow: starting %s, ingress %s, admin %s ---\n", s.binary, s.IngressURL, s.AdminURL)
+	var out io.Writer = logFile
+	if s.cfg.logOutput != nil {
+		out = io.MultiWriter(logFile, s.cfg.logOutput)
+	}
+	cmd := exec.Command(s.binary, "--no-logo")
+	// The unix sockets the server also opens live under the base dir; their
+	// paths are shorter (sun_path is ~100 bytes) relative to it.
+	cmd.Dir = s.BaseDir
+	cmd.Env = s.env()
+	cmd.Stdout, cmd.Stderr = out, out
+	cmd.SysProcAttr = sysProcAttr()
+
+	p := &process{cmd: cmd, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		// The parent-death signal fires when the thread that forked the
+		// child exits, not the process: keep that thread for the child's life.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		defer logFile.Close()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		p.err = cmd.Wait()
+		close(p.done)
+	}()
+	if err := <-started; err != nil {
+		return fmt.Errorf("start %s: %w", s.binary, err)
+	}
+	s.proc = p
+	if err := s.waitReady(ctx, p); err != nil {
+		s.signal(p, syscall.SIGKILL)
+		<-p.done
+		s.proc = nil
+		return err
+	}
+	return nil
+}
+
+// waitReady polls the admin and ingress health endpoints until both answer.
+func (s *Server) waitReady(ctx context.Context, p *process) error {
+	ctx, cancel := context.WithTimeout(ctx, s.cfg.startTimeout)
+	defer cancel()
+	pending := []string{s.AdminURL + "/health", s.IngressURL + "/restate/health"}
+	tick := time.NewTicker(pollInterval)
+	defer tick.Stop()
+	for {
+		for len(pending) > 0 && s.healthy(ctx, pending[0]) {
+			pending = pending[1:]
+		}
+		if len(pending) == 0 {
+			return nil
+		}
+		select {
+		case <-p.done:
+			return fmt.Errorf("%w (%v); log %s:\n%s", errExited, p.err, s.LogFile, s.LogTail(logTailOnFailure))
+		case <-ctx.Done():
+			return fmt.Errorf("restate-server not ready: %w (waiting for %s); log %s:\n%s", ctx.Err(), pending[0], s.LogFile, s.LogTail(logTailOnFailure))
+		case <-tick.C:
+		}
+	}
+}
+
+func (s *Server) healthy(ctx context.Context, url string) bool {
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return false
+	}
+	resp, err := s.http.Do(req)
+	if err != nil {
+		return false
+	}
+	io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
+}
+
+// signal sends sig to the server's process group.
+func (s *Server) signal(p *process, sig syscall.Signal) {
+	select {
+	case <-p.done:
+	default:
+		syscall.Kill(-p.cmd.Process.Pid, sig)
+	}
+}
+
+// terminate stops the running process, if any: SIGTERM, then SIGKILL after
+// grace. s.mu is held.
+func (s *Server) terminate(grace time.Duration) {
+	p := s.proc
+	if p == nil {
+		return
+	}
+	s.proc = nil
+	if grace > 0 {
+		s.signal(p, syscall.SIGTERM)
+		select {
+		case <-p.done:
+			return
+		case <-time.After(grace):
+		}
+	}
+	s.signal(p, syscall.SIGKILL)
+	<-p.done
+}
+
+// Stop shuts the server down (SIGTERM, then SIGKILL after a grace period) and
+// removes the base dir if Start created it. Stop is idempotent; the server
+// cannot be restarted afterwards.
+func (s *Server) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return nil
+	}
+	s.stopped = true
+	s.terminate(stopGrace)
+	if s.ownsBaseDir {
+		return os.RemoveAll(s.BaseDir)
+	}
+	return nil
+}
+
+// Kill sends SIGKILL, as a crash would, and waits for the process to exit.
+// The base dir is kept, so Restart resumes from the data on disk.
+func (s *Server) Kill() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return errors.New("restate-server already stopped")
+	}
+	s.terminate(0)
+	return nil
+}
+
+// Restart starts the server again on the same ports and base dir, after Kill
+// or on a running server, which is first shut down gracefully. It fails after
+// Stop.
+func (s *Server) Restart(ctx context.Context) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return errors.New("restate-server already stopped")
+	}
+	s.terminate(stopGrace)
+	return s.launch(ctx)
+}
+
+// Pid returns the server's process id, or 0 while it is not running.
+func (s *Server) Pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.proc == nil {
+		return 0
+	}
+	select {
+	case <-s.proc.done:
+		return 0
+	default:
+		return s.proc.cmd.Process.Pid
+	}
+}
+
+// LogTail returns the last n lines of the server's log file.
+func (s *Server) LogTail(n int) string {
+	const window = 64 << 10
+	f, err := os.Open(s.LogFile)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	defer f.Close()
+	if info, err := f.Stat(); err == nil && info.Size() > window {
+		f.Seek(info.Size()-window, io.SeekStart)
+	}
+	data, _ := io.ReadAll(f)
+	lines := bytes.Split(bytes.TrimRight(data, "\n"), []byte("\n"))
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return string(bytes.Join(lines, []byte("\n")))
+}
