@@ -100,7 +100,7 @@ type process struct {
 }
 
 // Start runs restate-server on free loopback ports and returns once its
-// admin API and ingress are healthy. Unless WithBaseDir is given, the data
+// admin API, ingress and partition processors are up. Unless WithBaseDir is given, the data
 // lives in a fresh temporary directory that Stop removes. ctx bounds the
 // startup only; the server runs until Stop or Kill.
 func Start(ctx context.Context, opts ...Option) (*Server, error) {
@@ -167,8 +167,9 @@ func hasNodeData(baseDir string) bool {
 
 // bindFailed tells whether the last run died on a port already in use.
 func (s *Server) bindFailed() bool {
+	// restate 1.7 reports "failed binding to address '127.0.0.1:N': Address in use (os error 98)".
 	tail := strings.ToLower(s.LogTail(logTailOnFailure))
-	return strings.Contains(tail, "address already in use") || strings.Contains(tail, "addrinuse")
+	return strings.Contains(tail, "failed binding") || strings.Contains(tail, "address in use")
 }
 
 // pickPorts reserves three distinct free loopback ports by listening on them
@@ -265,15 +266,25 @@ func (s *Server) launch(ctx context.Context) error {
 	return nil
 }
 
-// waitReady polls the admin and ingress health endpoints until both answer.
+// waitReady polls until the admin API and the ingress answer /health and
+// every partition processor is up: before that, queries fail ("node lookup
+// for partition N failed") for a few hundred milliseconds.
 func (s *Server) waitReady(ctx context.Context, p *process) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.startTimeout)
 	defer cancel()
-	pending := []string{s.AdminURL + "/health", s.IngressURL + "/restate/health"}
+	type check struct {
+		what string
+		ok   func(context.Context) bool
+	}
+	pending := []check{
+		{"admin /health", s.healthCheck(s.AdminURL + "/health")},
+		{"ingress /restate/health", s.healthCheck(s.IngressURL + "/restate/health")},
+		{"partition processors", s.partitionsReady},
+	}
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	for {
-		for len(pending) > 0 && s.healthy(ctx, pending[0]) {
+		for len(pending) > 0 && probe(ctx, pending[0].ok) {
 			pending = pending[1:]
 		}
 		if len(pending) == 0 {
@@ -281,28 +292,41 @@ func (s *Server) waitReady(ctx context.Context, p *process) error {
 		}
 		select {
 		case <-p.done:
-			return fmt.Errorf("%w (%v); log %s:\n%s", errExited, p.err, s.LogFile, s.LogTail(logTailOnFailure))
+			return fmt.Errorf("%w (%v); end of its log:\n%s", errExited, p.err, s.LogTail(logTailOnFailure))
 		case <-ctx.Done():
-			return fmt.Errorf("restate-server not ready: %w (waiting for %s); log %s:\n%s", ctx.Err(), pending[0], s.LogFile, s.LogTail(logTailOnFailure))
+			return fmt.Errorf("restate-server not ready: %w (waiting for %s); end of its log:\n%s", ctx.Err(), pending[0].what, s.LogTail(logTailOnFailure))
 		case <-tick.C:
 		}
 	}
 }
 
-func (s *Server) healthy(ctx context.Context, url string) bool {
+// probe runs one readiness check with a short timeout of its own.
+func probe(ctx context.Context, ok func(context.Context) bool) bool {
 	ctx, cancel := context.WithTimeout(ctx, time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return false
+	return ok(ctx)
+}
+
+func (s *Server) healthCheck(url string) func(context.Context) bool {
+	return func(ctx context.Context) bool {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return false
+		}
+		resp, err := s.http.Do(req)
+		if err != nil {
+			return false
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusOK
 	}
-	resp, err := s.http.Do(req)
-	if err != nil {
-		return false
-	}
-	io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+}
+
+// partitionsReady tells whether a query over all partitions succeeds.
+func (s *Server) partitionsReady(ctx context.Context) bool {
+	_, err := s.Query(ctx, "SELECT count(*) FROM sys_invocation")
+	return err == nil
 }
 
 // signal sends sig to the server's process group.

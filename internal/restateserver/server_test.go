@@ -34,8 +34,9 @@ func TestServerLifecycle(t *testing.T) {
 	begin := time.Now()
 	srv, err := restateserver.Start(ctx)
 	require.NoError(t, err)
-	t.Logf("restate-server healthy after %v", time.Since(begin))
+	t.Logf("restate-server ready after %v", time.Since(begin))
 	t.Cleanup(func() { srv.Stop() })
+	requireQueryable(t, srv)
 
 	endpoint := restatetest.ServeEndpoint(t, restate.Reflect(Greeter{}))
 	require.NoError(t, srv.RegisterDeployment(ctx, endpoint))
@@ -71,6 +72,7 @@ func TestServerLifecycle(t *testing.T) {
 	require.Zero(t, srv.Pid())
 	require.ErrorIs(t, syscall.Kill(pid, 0), syscall.ESRCH)
 	require.NoError(t, srv.Restart(ctx))
+	requireQueryable(t, srv)
 	out, err = ingress.WorkflowHandle[string](client, "Greeter", "wf-1").Output(ctx)
 	require.NoError(t, err)
 	require.Equal(t, "hello reaflow", out)
@@ -84,6 +86,14 @@ func TestServerLifecycle(t *testing.T) {
 	require.ErrorIs(t, err, os.ErrNotExist)
 	require.NoError(t, srv.Stop(), "Stop is idempotent")
 	require.Error(t, srv.Restart(ctx))
+}
+
+// requireQueryable checks that a server Start or Restart reported ready
+// answers queries over all partitions at once.
+func requireQueryable(t *testing.T, srv *restateserver.Server) {
+	t.Helper()
+	_, err := srv.Query(context.Background(), "SELECT count(*) FROM sys_invocation")
+	require.NoError(t, err)
 }
 
 func TestServersInParallel(t *testing.T) {
