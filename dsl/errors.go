@@ -1,0 +1,138 @@
+package dsl
+
+import (
+	"cmp"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/expr-lang/expr/file"
+)
+
+// Error is one problem of a definition (or of a run's input), located by
+// JSON pointer and by line and column in the file. Line and Column are
+// 1-based; Column counts characters (runes), not bytes. Both are 0 when
+// the position is unknown.
+type Error struct {
+	File    string
+	Pointer string
+	Line    int
+	Column  int
+	Message string
+
+	source string // the text of line Line, for Snippet
+}
+
+// Error formats the problem the way compilers do, e.g.
+//
+//	order.json:12:7: /steps/2/activity: unknown activity "chrage"; registered: charge, email
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d:%d", e.Line, e.Column)
+	}
+	b.WriteString(": ")
+	if e.Pointer != "" {
+		b.WriteString(e.Pointer)
+		b.WriteString(": ")
+	}
+	b.WriteString(e.Message)
+	return b.String()
+}
+
+// Snippet shows the offending source line with a caret under the column,
+// or "" when the position is unknown:
+//
+//	12 |       "activity": "chrage",
+//	   |                   ^
+func (e *Error) Snippet() string {
+	if e.Line == 0 || e.source == "" {
+		return ""
+	}
+	gutter := fmt.Sprintf("%4d | ", e.Line)
+	pad := strings.Repeat(" ", len(gutter)-2) + "| "
+	var caret strings.Builder
+	for i, r := range []rune(e.source) {
+		if i >= e.Column-1 {
+			break
+		}
+		// Keep tabs so the caret lines up with the text above it.
+		if r == '\t' {
+			caret.WriteRune('\t')
+		} else {
+			caret.WriteRune(' ')
+		}
+	}
+	return gutter + e.source + "\n" + pad + caret.String() + "^"
+}
+
+// ErrorList is every problem found in a definition, sorted by position.
+// Load returns one as its error, so callers can do
+//
+//	var list dsl.ErrorList
+//	if errors.As(err, &list) { for _, e := range list { ... } }
+type ErrorList []*Error
+
+// Error lists the problems one per line.
+func (l ErrorList) Error() string {
+	lines := make([]string, len(l))
+	for i, e := range l {
+		lines[i] = e.Error()
+	}
+	return strings.Join(lines, "\n")
+}
+
+// Err returns l as an error, or nil when l is empty.
+func (l ErrorList) Err() error {
+	if len(l) == 0 {
+		return nil
+	}
+	return l
+}
+
+// sort orders by position, then message, so output is stable and reads
+// top to bottom like the file. Errors without a position go last.
+func (l ErrorList) sort() {
+	key := func(e *Error) int {
+		if e.Line == 0 {
+			return int(^uint(0) >> 1)
+		}
+		return e.Line
+	}
+	slices.SortStableFunc(l, func(a, b *Error) int {
+		return cmp.Or(
+			cmp.Compare(key(a), key(b)),
+			cmp.Compare(a.Column, b.Column),
+			cmp.Compare(a.Pointer, b.Pointer),
+			cmp.Compare(a.Message, b.Message),
+		)
+	})
+}
+
+// EvalError is a failure to evaluate an expression at run time, such as
+// arithmetic on a missing value. It names where the expression is and the
+// expression as written.
+type EvalError struct {
+	Pointer string // e.g. "/steps/1/with/amount"
+	Source  string // e.g. "${ input.amount * 2 }", or a bare when/dedup expression
+	Err     error
+}
+
+// Error formats e.g. `/steps/1/with/amount: ${ input.amount * 2 }: invalid operation: ...`.
+func (e *EvalError) Error() string {
+	return fmt.Sprintf("%s: %s: %s", e.Pointer, e.Source, message(e.Err))
+}
+
+func (e *EvalError) Unwrap() error { return e.Err }
+
+// message is err's text without expr's multi-line source snippet: the
+// pointer and source already say where the problem is.
+func message(err error) string {
+	var fe *file.Error
+	if errors.As(err, &fe) {
+		return fe.Message
+	}
+	return err.Error()
+}

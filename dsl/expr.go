@@ -1,0 +1,319 @@
+package dsl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/ast"
+	"github.com/expr-lang/expr/vm"
+)
+
+const (
+	// maxExprNodes bounds the size of one expression's syntax tree.
+	maxExprNodes = 10000
+	// maxExprLen bounds an expression's source, in bytes.
+	maxExprLen = 8192
+)
+
+// resultKind is what an expression must evaluate to.
+type resultKind uint8
+
+const (
+	resultAny resultKind = iota
+	resultBool
+	resultString
+)
+
+// Expr is one compiled expression. It is immutable and safe for concurrent
+// use.
+type Expr struct {
+	// Source is the expression itself, without any ${ }.
+	Source string
+	// Pointer is the JSON pointer of the string that holds it.
+	Pointer string
+
+	written string // as it appears in the file, for messages: "${ a + b }"
+	result  resultKind
+	program *vm.Program
+}
+
+// vms reuses expression VMs: a VM is not safe for concurrent use, but it
+// resets itself at the start of every Run, and reusing its stack saves
+// allocations on every step of every run.
+var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+
+// Eval evaluates the expression against env and returns a JSON-compatible
+// value (see Template.Eval).
+func (e *Expr) Eval(env *Env) (any, error) {
+	out, err := e.run(env)
+	if err != nil {
+		return nil, err
+	}
+	if out, err = jsonValue(out); err != nil {
+		return nil, e.fail(err)
+	}
+	return out, nil
+}
+
+// EvalBool evaluates a condition, such as a step's when.
+func (e *Expr) EvalBool(env *Env) (bool, error) {
+	out, err := e.run(env)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.(bool)
+	if !ok {
+		return false, e.fail(fmt.Errorf("expected a boolean, got %s", describe(out)))
+	}
+	return b, nil
+}
+
+// EvalString evaluates an expression that must yield a string, such as a
+// step's dedup key.
+func (e *Expr) EvalString(env *Env) (string, error) {
+	out, err := e.run(env)
+	if err != nil {
+		return "", err
+	}
+	s, ok := out.(string)
+	if !ok {
+		return "", e.fail(fmt.Errorf("expected a string, got %s", describe(out)))
+	}
+	return s, nil
+}
+
+func (e *Expr) run(env *Env) (any, error) {
+	if env == nil {
+		env = &Env{}
+	}
+	machine := vms.Get().(*vm.VM)
+	out, err := machine.Run(e.program, env)
+	vms.Put(machine)
+	if err != nil {
+		return nil, e.fail(err)
+	}
+	return out, nil
+}
+
+func (e *Expr) fail(err error) error {
+	return &EvalError{Pointer: e.Pointer, Source: e.written, Err: err}
+}
+
+// describe names a value's JSON type for messages.
+func describe(v any) string {
+	switch v := v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return fmt.Sprintf("string %q", v)
+	case map[string]any:
+		return "object"
+	case []any:
+		return "array"
+	}
+	return fmt.Sprintf("%T %v", v, v)
+}
+
+// exprOptions are the options of every expression. Names are checked
+// against Env, so a typo like `inptu` fails at load time. Builtins that
+// read the clock or the local time zone database (now, date, timezone)
+// are removed: a replayed run must compute what the first run computed.
+// keys, values and toPairs are replaced by versions that sort, because
+// expr's follow Go's random map order.
+func exprOptions(result resultKind, patch ast.Visitor) []expr.Option {
+	opts := []expr.Option{
+		expr.Env(Env{}),
+		expr.MaxNodes(maxExprNodes),
+		expr.DisableBuiltin("now"),
+		expr.DisableBuiltin("date"),
+		expr.DisableBuiltin("timezone"),
+		expr.Function("keys", sortedKeys),
+		expr.Function("values", sortedValues),
+		expr.Function("toPairs", sortedPairs),
+		expr.Patch(patch),
+	}
+	switch result {
+	case resultBool:
+		opts = append(opts, expr.AsBool())
+	case resultString:
+		opts = append(opts, expr.AsKind(reflect.String))
+	}
+	return opts
+}
+
+// sortedMap returns the keys of a map argument in sorted order.
+func sortedMap(name string, args []any) (reflect.Value, []reflect.Value, error) {
+	if len(args) != 1 {
+		return reflect.Value{}, nil, fmt.Errorf("%s: expected 1 argument, got %d", name, len(args))
+	}
+	m := reflect.ValueOf(args[0])
+	if m.Kind() != reflect.Map {
+		return reflect.Value{}, nil, fmt.Errorf("%s: expected a map, got %s", name, describe(args[0]))
+	}
+	keys := m.MapKeys()
+	slices.SortFunc(keys, func(a, b reflect.Value) int {
+		return strings.Compare(fmt.Sprint(a.Interface()), fmt.Sprint(b.Interface()))
+	})
+	return m, keys, nil
+}
+
+func sortedKeys(args ...any) (any, error) {
+	_, keys, err := sortedMap("keys", args)
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = k.Interface()
+	}
+	return out, err
+}
+
+func sortedValues(args ...any) (any, error) {
+	m, keys, err := sortedMap("values", args)
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = m.MapIndex(k).Interface()
+	}
+	return out, err
+}
+
+func sortedPairs(args ...any) (any, error) {
+	m, keys, err := sortedMap("toPairs", args)
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = []any{k.Interface(), m.MapIndex(k).Interface()}
+	}
+	return out, err
+}
+
+// reference is a use of steps.<id> or vars.<name> found in an expression.
+type reference struct {
+	root   string // "steps" or "vars"
+	name   string
+	field  string // for steps: the member after the id, "" if none
+	offset int    // rune offset of the reference in the expression
+}
+
+// referenceCollector is an expr patch visitor: it sees the syntax tree
+// after parsing and before type checking, and changes nothing.
+type referenceCollector struct{ refs []reference }
+
+func (c *referenceCollector) Visit(node *ast.Node) {
+	m, ok := (*node).(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	if root, name, ok := staticMember(m); ok && (root == "steps" || root == "vars") {
+		c.refs = append(c.refs, reference{root: root, name: name, offset: m.Location().From})
+		return
+	}
+	// steps.<id>.<field>: the visitor runs children first, so the inner
+	// reference is already recorded; add the field to it.
+	inner, ok := m.Node.(*ast.MemberNode)
+	if !ok {
+		return
+	}
+	field, isString := m.Property.(*ast.StringNode)
+	if root, name, ok := staticMember(inner); ok && root == "steps" && isString {
+		for i := range c.refs {
+			if c.refs[i].root == root && c.refs[i].name == name && c.refs[i].offset == inner.Location().From {
+				c.refs[i].field = field.Value
+			}
+		}
+	}
+}
+
+// staticMember matches <identifier>.<name> or <identifier>["name"].
+func staticMember(m *ast.MemberNode) (root, name string, ok bool) {
+	id, ok1 := m.Node.(*ast.IdentifierNode)
+	prop, ok2 := m.Property.(*ast.StringNode)
+	if !ok1 || !ok2 {
+		return "", "", false
+	}
+	return id.Value, prop.Value, true
+}
+
+// exprNames are the top-level names of Env, for "did you mean" hints.
+var exprNames = []string{"input", "steps", "vars", "workflow"}
+
+// jsonValue converts an expression's result to the values json.Unmarshal
+// produces (map[string]any, []any, string, float64, bool, nil; plus int,
+// which expr uses for integer arithmetic). Results that already are such
+// values (the common case) are returned as they are, without copying.
+// Anything else goes through its JSON encoding, the form it would have on
+// the wire anyway.
+func jsonValue(v any) (any, error) {
+	if isJSONValue(v, 0) {
+		return v, nil
+	}
+	switch v := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(v))
+		for k, item := range v {
+			item, err := jsonValue(item)
+			if err != nil {
+				return nil, err
+			}
+			out[k] = item
+		}
+		return out, nil
+	case []any:
+		out := make([]any, len(v))
+		for i, item := range v {
+			item, err := jsonValue(item)
+			if err != nil {
+				return nil, err
+			}
+			out[i] = item
+		}
+		return out, nil
+	case float64:
+		return nil, fmt.Errorf("result %v is not a JSON number", v)
+	}
+	var buf bytes.Buffer
+	if err := json.NewEncoder(&buf).Encode(v); err != nil {
+		var unsupported *json.UnsupportedValueError
+		if errors.As(err, &unsupported) {
+			return nil, fmt.Errorf("result contains %s, which JSON cannot represent", unsupported.Str)
+		}
+		return nil, fmt.Errorf("result %s is not representable in JSON: %w", describe(v), err)
+	}
+	var out any
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func isJSONValue(v any, depth int) bool {
+	if depth > maxDepth {
+		return false
+	}
+	switch v := v.(type) {
+	case nil, string, bool, int:
+		return true
+	case float64:
+		return !math.IsNaN(v) && !math.IsInf(v, 0)
+	case map[string]any:
+		for _, item := range v {
+			if !isJSONValue(item, depth+1) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		for _, item := range v {
+			if !isJSONValue(item, depth+1) {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}

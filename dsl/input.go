@@ -1,0 +1,66 @@
+package dsl
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"strings"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// inputSchema is a definition's compiled "input" schema.
+type inputSchema struct {
+	schema *jsonschema.Schema
+}
+
+const inputSchemaURL = "file:///reaflow/input.schema.json"
+
+// inputSchema compiles the definition's "input" JSON Schema. When the
+// workflow schema check already found it malformed (it validates "input"
+// against the JSON Schema meta-schema), compiling would only repeat that.
+func (c *checker) inputSchema(v *value) *inputSchema {
+	for _, e := range c.errs {
+		if e.Pointer == v.ptr || strings.HasPrefix(e.Pointer, v.ptr+"/") {
+			return nil
+		}
+	}
+	schema, err := compileSchema(inputSchemaURL, canonical(v))
+	if err != nil {
+		var se *jsonschema.SchemaError
+		if errors.As(err, &se) && se.Err != nil {
+			err = se.Err
+		}
+		c.errorAt(v, "invalid input schema: "+strings.TrimPrefix(err.Error(), "jsonschema: "))
+		return nil
+	}
+	return &inputSchema{schema: schema}
+}
+
+// ValidateInput checks a run's input against the definition's "input"
+// schema, before any step runs. It returns nil when the definition has no
+// input schema. Problems are returned as an ErrorList whose File is
+// "input" and whose pointers point into the input. An empty input is
+// validated as null.
+func (p *Program) ValidateInput(input json.RawMessage) error {
+	if p.input == nil {
+		return nil
+	}
+	if len(bytes.TrimSpace(input)) == 0 {
+		input = json.RawMessage("null")
+	}
+	doc, syntaxErr := parseDocument("input", input)
+	if syntaxErr != nil {
+		return ErrorList{syntaxErr}
+	}
+	err := p.input.schema.Validate(doc.root.toAny())
+	if err == nil {
+		return nil
+	}
+	var list ErrorList
+	for _, v := range schemaViolations(err, nil) {
+		list = append(list, doc.errorAtPointer(v.pointer, v.atKey, v.message))
+	}
+	list.sort()
+	return list
+}

@@ -1,0 +1,86 @@
+package dsl
+
+import (
+	"fmt"
+	"slices"
+)
+
+// DefaultMaxSize is the largest definition Load accepts unless WithMaxSize
+// says otherwise: 1 MiB is far more than any hand-written workflow, and a
+// bound keeps a server from parsing whatever it is sent.
+const DefaultMaxSize = 1 << 20
+
+type config struct {
+	known   func(name string) bool
+	names   []string // listed in "unknown activity" messages
+	maxSize int
+}
+
+// Option configures Load.
+type Option func(*config)
+
+// WithActivities makes Load reject activity names for which known returns
+// false, such as a registry's Has method. Without WithActivities or
+// WithActivityNames any name is accepted (the CLI can validate a file
+// without knowing the server's registry).
+func WithActivities(known func(name string) bool) Option {
+	return func(c *config) { c.known = known }
+}
+
+// WithActivityNames makes Load reject activity names other than names,
+// and lists names in the error so the author sees what is available.
+// Combined with WithActivities, known decides and names are only listed.
+func WithActivityNames(names ...string) Option {
+	return func(c *config) {
+		c.names = sortedUnique(names)
+		if c.known == nil {
+			set := make(map[string]bool, len(names))
+			for _, n := range names {
+				set[n] = true
+			}
+			c.known = func(name string) bool { return set[name] }
+		}
+	}
+}
+
+// WithMaxSize sets the largest definition Load accepts, in bytes.
+func WithMaxSize(n int) Option {
+	return func(c *config) { c.maxSize = n }
+}
+
+// Load parses, checks and compiles a workflow definition. file names it in
+// messages. The checks run in order: the size limit, JSON syntax, the JSON
+// Schema (see Schema), then the rules a schema cannot express (unique step
+// ids, known activities, durations, references between steps, expression
+// syntax and names). Every problem found is returned at once as an
+// ErrorList; a syntax error or an oversized file stops the checks early.
+//
+// The returned Program holds every expression compiled; nothing is parsed
+// or compiled while a run executes.
+func Load(file string, data []byte, opts ...Option) (*Program, error) {
+	cfg := config{maxSize: DefaultMaxSize}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	if len(data) > cfg.maxSize {
+		return nil, ErrorList{{File: file, Message: fmt.Sprintf("definition is %d bytes, more than the limit of %d bytes", len(data), cfg.maxSize)}}
+	}
+	doc, syntaxErr := parseDocument(file, data)
+	if syntaxErr != nil {
+		return nil, ErrorList{syntaxErr}
+	}
+	c := &checker{doc: doc, cfg: &cfg}
+	c.checkSchema()
+	prog := c.compile()
+	if len(c.errs) > 0 {
+		c.errs.sort()
+		return nil, c.errs
+	}
+	return prog, nil
+}
+
+func sortedUnique(names []string) []string {
+	out := slices.Clone(names)
+	slices.Sort(out)
+	return slices.Compact(out)
+}

@@ -1,0 +1,208 @@
+package dsl
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// Template is a compiled JSON value: the `with` of a step, a variable of a
+// set step, or the workflow's output. Strings in it may hold expressions:
+// a string that is exactly "${ expr }" becomes the expression's value, of
+// whatever type; other strings interpolate each ${ expr } as text. A
+// Template is immutable and safe for concurrent use.
+type Template struct {
+	// Pointer is the JSON pointer of the template's root in the file.
+	Pointer string
+
+	root node
+	raw  json.RawMessage // canonical JSON of the template as written
+}
+
+// Eval renders the template against env. The result is made of
+// map[string]any, []any, string, float64, int, bool and nil, so
+// json.Marshal encodes it.
+//
+// Parts of the template without expressions are built once, at load time,
+// and every Eval returns those same values, so callers must treat the
+// result as read-only (marshal it, decode it, but do not modify it).
+func (t *Template) Eval(env *Env) (any, error) {
+	return t.root.eval(env)
+}
+
+// MarshalJSON returns the template as written (canonical JSON), not a
+// rendering: it is what a status page or a log shows for the step.
+func (t *Template) MarshalJSON() ([]byte, error) { return t.raw, nil }
+
+// node is one part of a compiled template.
+type node interface {
+	eval(env *Env) (any, error)
+}
+
+// constant is a subtree without expressions, built once.
+type constant struct{ value any }
+
+// typed is a string that is exactly "${ expr }".
+type typed struct{ expr *Expr }
+
+// interpolation is a string with text around expressions: text[0] expr[0]
+// text[1] ... expr[n-1] text[n].
+type interpolation struct {
+	text  []string
+	exprs []*Expr
+}
+
+type object struct {
+	keys   []string
+	values []node
+}
+
+type array struct{ items []node }
+
+func (n *constant) eval(*Env) (any, error) { return n.value, nil }
+
+func (n *typed) eval(env *Env) (any, error) { return n.expr.Eval(env) }
+
+func (n *interpolation) eval(env *Env) (any, error) {
+	var b []byte
+	for i, e := range n.exprs {
+		b = append(b, n.text[i]...)
+		v, err := e.run(env)
+		if err != nil {
+			return nil, err
+		}
+		if b, err = appendText(b, v); err != nil {
+			return nil, e.fail(err)
+		}
+	}
+	return string(append(b, n.text[len(n.exprs)]...)), nil
+}
+
+func (n *object) eval(env *Env) (any, error) {
+	out := make(map[string]any, len(n.keys))
+	for i, k := range n.keys {
+		v, err := n.values[i].eval(env)
+		if err != nil {
+			return nil, err
+		}
+		out[k] = v
+	}
+	return out, nil
+}
+
+func (n *array) eval(env *Env) (any, error) {
+	out := make([]any, len(n.items))
+	for i, item := range n.items {
+		v, err := item.eval(env)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
+// appendText formats an interpolated value: strings as they are, numbers
+// as JSON writes them (no ".0" on integral floats), anything else as
+// compact JSON (so null is "null").
+func appendText(b []byte, v any) ([]byte, error) {
+	switch v := v.(type) {
+	case string:
+		return append(b, v...), nil
+	case int:
+		return strconv.AppendInt(b, int64(v), 10), nil
+	case bool:
+		return strconv.AppendBool(b, v), nil
+	case float64:
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("result %v is not a JSON number", v)
+		}
+		if abs := math.Abs(v); abs == 0 || (abs >= 1e-6 && abs < 1e21) {
+			return strconv.AppendFloat(b, v, 'f', -1, 64), nil
+		}
+	}
+	v, err := jsonValue(v)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return append(b, bytes.TrimSuffix(buf.Bytes(), []byte("\n"))...), nil
+}
+
+// segment is a piece of a template string: literal text, or an expression
+// whose source starts at byte offset start of the string.
+type segment struct {
+	text    string
+	isExpr  bool
+	start   int    // of the expression source in the string
+	written string // "${ ... }" as written
+}
+
+// splitTemplate cuts a template string into text and expressions. "$${"
+// is a literal "${". An expression ends at the first "}" outside braces
+// and string literals, so `${ {"a": 1}.a }` and `${ "}" }` work. On error
+// it returns the byte offset of the problem.
+func splitTemplate(s string) ([]segment, int, error) {
+	var segs []segment
+	var text strings.Builder
+	for i := 0; i < len(s); {
+		switch {
+		case strings.HasPrefix(s[i:], "$${"):
+			text.WriteString("${")
+			i += 3
+		case strings.HasPrefix(s[i:], "${"):
+			end, err := exprEnd(s, i+2)
+			if err != nil {
+				return nil, i, err
+			}
+			if text.Len() > 0 {
+				segs = append(segs, segment{text: text.String()})
+				text.Reset()
+			}
+			segs = append(segs, segment{text: s[i+2 : end], isExpr: true, start: i + 2, written: s[i : end+1]})
+			i = end + 1
+		default:
+			text.WriteByte(s[i])
+			i++
+		}
+	}
+	if text.Len() > 0 || len(segs) == 0 {
+		segs = append(segs, segment{text: text.String()})
+	}
+	return segs, 0, nil
+}
+
+// exprEnd returns the index of the "}" closing an expression that starts
+// at i.
+func exprEnd(s string, i int) (int, error) {
+	depth := 0
+	for ; i < len(s); i++ {
+		switch c := s[i]; c {
+		case '{':
+			depth++
+		case '}':
+			if depth == 0 {
+				return i, nil
+			}
+			depth--
+		case '"', '\'', '`':
+			for i++; i < len(s) && s[i] != c; i++ {
+				if s[i] == '\\' && c != '`' {
+					i++
+				}
+			}
+			if i >= len(s) {
+				return 0, fmt.Errorf("unterminated string literal in ${ }")
+			}
+		}
+	}
+	return 0, fmt.Errorf("unterminated ${: missing }")
+}
