@@ -29,7 +29,8 @@
 //
 // Query sends SQL (DataFusion dialect; no SELECT * EXCEPT) to POST /query.
 // The answer is {"rows": [...]}; a NULL column is absent from its row,
-// timestamps are RFC 3339 strings, durations ISO 8601 ("PT86400S").
+// timestamps are RFC 3339 strings, durations ISO 8601 ("PT86400S"). The
+// admin calls go through package internal/admin, the product's client.
 //
 // sys_invocation, one row per invocation: id ("inv_..."), vqueue_id, target
 // ("Svc/key/handler" or "Svc/handler"), target_service_name,

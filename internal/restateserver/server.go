@@ -17,6 +17,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/reaflow/reaflow/internal/admin"
 )
 
 const (
@@ -87,6 +89,7 @@ type Server struct {
 	ownsBaseDir bool
 	nodePort    int
 	http        *http.Client
+	admin       *admin.Client
 
 	mu      sync.Mutex
 	proc    *process // nil while not running
@@ -187,6 +190,7 @@ func (s *Server) pickPorts() error {
 	s.IngressURL = "http://127.0.0.1:" + strconv.Itoa(ports[0])
 	s.AdminURL = "http://127.0.0.1:" + strconv.Itoa(ports[1])
 	s.nodePort = ports[2]
+	s.admin = admin.New(s.AdminURL, "")
 	return nil
 }
 

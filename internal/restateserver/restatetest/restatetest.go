@@ -27,15 +27,15 @@ package restatetest
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"net"
-	"net/http"
 	"os"
 	"testing"
 	"time"
 
 	restate "github.com/restatedev/sdk-go"
-	"github.com/restatedev/sdk-go/server"
 
+	"github.com/reaflow/reaflow/internal/endpoint"
 	"github.com/reaflow/reaflow/internal/restateserver"
 )
 
@@ -81,25 +81,19 @@ func StartMain(opts ...restateserver.Option) (*restateserver.Server, func()) {
 // RegisterDeployment.
 func ServeEndpoint(t testing.TB, defs ...restate.ServiceDefinition) string {
 	t.Helper()
-	endpoint := server.NewRestate()
-	for _, def := range defs {
-		endpoint.Bind(def)
-	}
-	handler, err := endpoint.Handler()
-	if err != nil {
-		t.Fatalf("service endpoint: %v", err)
-	}
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatalf("service endpoint: %v", err)
 	}
-	// Restate talks HTTP/2 with prior knowledge to endpoints registered
-	// without use_http_11, as sdk-go's own Start serves it.
-	var protocols http.Protocols
-	protocols.SetUnencryptedHTTP2(true)
-	hs := &http.Server{Handler: handler, Protocols: &protocols, ReadHeaderTimeout: 5 * time.Second}
-	go hs.Serve(l)
-	t.Cleanup(func() { hs.Close() })
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- endpoint.Serve(ctx, l, slog.Default(), defs...) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("service endpoint: %v", err)
+		}
+	})
 	return "http://" + l.Addr().String()
 }
 
