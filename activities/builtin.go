@@ -1,0 +1,102 @@
+package activities
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"time"
+)
+
+// Environment variables that give the providers' base URLs when no
+// BuiltinOption does. They are read once, by RegisterBuiltins. A provider
+// left unset fails its activities terminally with a message naming the
+// variable, so a missing setting shows up on the first step that needs it
+// rather than as a call to some default host.
+const (
+	EnvPaymentsURL = "REAFLOW_PAYMENTS_URL" // for charge and refund, e.g. http://127.0.0.1:4010/payments
+	EnvShippingURL = "REAFLOW_SHIPPING_URL" // for ship and cancelShipment, e.g. http://127.0.0.1:4010/shipping
+	EnvEmailURL    = "REAFLOW_EMAIL_URL"    // for email, e.g. http://127.0.0.1:4010/email
+)
+
+// DefaultHTTPTimeout bounds each built-in HTTP call unless WithHTTPClient
+// supplies a client. A call that times out is retried by the step's policy.
+const DefaultHTTPTimeout = 10 * time.Second
+
+type builtinConfig struct {
+	paymentsURL, shippingURL, emailURL string
+	client                             *http.Client
+}
+
+// BuiltinOption configures RegisterBuiltins.
+type BuiltinOption func(*builtinConfig)
+
+// WithPaymentsURL sets the payments provider's base URL, overriding
+// REAFLOW_PAYMENTS_URL.
+func WithPaymentsURL(url string) BuiltinOption {
+	return func(c *builtinConfig) { c.paymentsURL = url }
+}
+
+// WithShippingURL sets the shipping provider's base URL, overriding
+// REAFLOW_SHIPPING_URL.
+func WithShippingURL(url string) BuiltinOption {
+	return func(c *builtinConfig) { c.shippingURL = url }
+}
+
+// WithEmailURL sets the email provider's base URL, overriding
+// REAFLOW_EMAIL_URL.
+func WithEmailURL(url string) BuiltinOption {
+	return func(c *builtinConfig) { c.emailURL = url }
+}
+
+// WithProviderURL points all three providers at one server that serves
+// them under /payments, /shipping and /email, as the sandbox does.
+func WithProviderURL(base string) BuiltinOption {
+	base = strings.TrimSuffix(base, "/")
+	return func(c *builtinConfig) {
+		c.paymentsURL = base + "/payments"
+		c.shippingURL = base + "/shipping"
+		c.emailURL = base + "/email"
+	}
+}
+
+// WithHTTPClient sets the client every built-in uses, including the http
+// activity. Its Timeout replaces DefaultHTTPTimeout.
+func WithHTTPClient(client *http.Client) BuiltinOption {
+	return func(c *builtinConfig) { c.client = client }
+}
+
+// RegisterBuiltins registers the built-in activities on r:
+//
+//	charge          ChargeInput -> ChargeOutput                  (payments)
+//	refund          RefundInput -> RefundOutput                  (payments)
+//	ship            ShipInput -> ShipOutput                      (shipping)
+//	cancelShipment  CancelShipmentInput -> CancelShipmentOutput  (shipping)
+//	email           EmailInput -> EmailOutput                    (email)
+//	http            HTTPInput -> HTTPOutput                      (any URL)
+//
+// Every call sends the step's idempotency key as the Idempotency-Key
+// header. A failure that retrying may cure (network error, timeout, 408,
+// 409, 429, 5xx) is returned as a plain error for the step's retry policy;
+// any other 4xx is a terminal *Error whose Code is the provider's error
+// code, such as "card_declined" or "invalid_address", or "http_<status>".
+func RegisterBuiltins(r *Registry, opts ...BuiltinOption) {
+	cfg := builtinConfig{
+		paymentsURL: os.Getenv(EnvPaymentsURL),
+		shippingURL: os.Getenv(EnvShippingURL),
+		emailURL:    os.Getenv(EnvEmailURL),
+		client:      &http.Client{Timeout: DefaultHTTPTimeout},
+	}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	pay := payments{provider{"payments", cfg.paymentsURL, EnvPaymentsURL + " or use activities.WithPaymentsURL", cfg.client}}
+	shp := shipping{provider{"shipping", cfg.shippingURL, EnvShippingURL + " or use activities.WithShippingURL", cfg.client}}
+	mail := email{provider{"email", cfg.emailURL, EnvEmailURL + " or use activities.WithEmailURL", cfg.client}}
+
+	Register(r, "charge", pay.charge, WithDescription("Charge a customer through the payments provider."))
+	Register(r, "refund", pay.refund, WithDescription("Refund a charge, in full or in part."))
+	Register(r, "ship", shp.ship, WithDescription("Create a shipment for an order."))
+	Register(r, "cancelShipment", shp.cancel, WithDescription("Cancel a shipment."))
+	Register(r, "email", mail.send, WithDescription("Send an email."))
+	Register(r, "http", httpCall(cfg.client), WithDescription("Make an HTTP request; JSON answers are parsed."))
+}

@@ -1,0 +1,134 @@
+package activities
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"unicode/utf8"
+)
+
+// maxResponseBody caps what a built-in reads. A larger answer is refused,
+// not truncated: truncated JSON would be misread.
+const maxResponseBody = 1 << 20
+
+// provider is the HTTP API behind a group of built-in activities.
+type provider struct {
+	name    string // "payments"
+	baseURL string
+	setting string // how to set baseURL, for the error when it is empty
+	client  *http.Client
+}
+
+// post sends in as JSON to the provider's path with the step's idempotency
+// key and decodes a 2xx answer as O.
+func post[O any](ctx *Context, p provider, path string, in any) (O, error) {
+	var out O
+	if p.baseURL == "" {
+		return out, TerminalErrorf("not_configured", "the %s provider URL is not set: set %s", p.name, p.setting)
+	}
+	if ctx.IdempotencyKey == "" {
+		// Without a key a retry after a lost answer would repeat the effect.
+		return out, TerminalErrorf("idempotency_key_missing", "%s: the activity context has no idempotency key", p.name)
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return out, Terminal(fmt.Errorf("%s: encode request: %w", p.name, err))
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.baseURL, "/")+path, bytes.NewReader(body))
+	if err != nil {
+		return out, TerminalErrorf("not_configured", "%s provider URL %q: %v", p.name, p.baseURL, err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Idempotency-Key", ctx.IdempotencyKey)
+	status, _, answer, err := send(p.client, req)
+	if err != nil {
+		return out, err
+	}
+	if status < 200 || status > 299 {
+		return out, responseError(p.name, status, answer)
+	}
+	if err := json.Unmarshal(answer, &out); err != nil {
+		// A replay of the same key would return the same answer, so
+		// retrying cannot help.
+		return out, &Error{Code: "invalid_response", Message: fmt.Sprintf("%s: decode answer: %v", p.name, err), Terminal: true, Err: err}
+	}
+	return out, nil
+}
+
+// send makes the request and reads the whole answer. Network errors and
+// timeouts come back as they are: retryable.
+func send(client *http.Client, req *http.Request) (status int, header http.Header, body []byte, err error) {
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	defer resp.Body.Close()
+	body, err = io.ReadAll(io.LimitReader(resp.Body, maxResponseBody+1))
+	if err != nil {
+		return 0, nil, nil, fmt.Errorf("%s %s: read answer: %w", req.Method, req.URL.Redacted(), err)
+	}
+	if len(body) > maxResponseBody {
+		return 0, nil, nil, TerminalErrorf("response_too_large", "%s %s: answer larger than %d bytes", req.Method, req.URL.Redacted(), maxResponseBody)
+	}
+	return resp.StatusCode, resp.Header, body, nil
+}
+
+// responseError is the one place that decides whether an unwanted HTTP
+// status is worth retrying. Only the decision is made here: when to retry
+// is the step's retry policy, run by Restate, so Retry-After is ignored.
+func responseError(who string, status int, body []byte) error {
+	if status == http.StatusRequestTimeout || status == http.StatusConflict ||
+		status == http.StatusTooManyRequests || status >= 500 {
+		return fmt.Errorf("%s: status %d: %s", who, status, snippet(body))
+	}
+	code, message := providerError(body)
+	if code == "" {
+		code = fmt.Sprintf("http_%d", status)
+	}
+	if message == "" {
+		message = snippet(body)
+	}
+	return &Error{Code: code, Message: fmt.Sprintf("%s: status %d: %s", who, status, message), Terminal: true}
+}
+
+// providerError reads the code and message of a JSON error answer shaped
+// {"error": {"code", "message"}} (Stripe and the sandbox) or
+// {"code", "message"}.
+func providerError(body []byte) (code, message string) {
+	type fields struct {
+		Code    string `json:"code"`
+		Message string `json:"message"`
+	}
+	var answer struct {
+		fields
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(body, &answer) != nil {
+		return "", ""
+	}
+	var nested fields
+	if json.Unmarshal(answer.Error, &nested) == nil && nested.Code != "" {
+		return nested.Code, nested.Message
+	}
+	return answer.Code, answer.Message
+}
+
+// snippet shortens an answer body for an error message.
+func snippet(body []byte) string {
+	const limit = 200
+	s := strings.Join(strings.Fields(string(body)), " ")
+	if s == "" {
+		return "(empty body)"
+	}
+	if len(s) <= limit {
+		return s
+	}
+	cut := limit
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + "…"
+}
