@@ -222,7 +222,11 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 			runeOffset, msg = fe.From, fe.Message
 		}
 		if name, ok := strings.CutPrefix(msg, "unknown name "); ok {
-			msg += suggest(name, exprNames)
+			if why, removed := removedBuiltins[name]; removed {
+				msg = fmt.Sprintf("%s() is not available: %s", name, why)
+			} else {
+				msg += suggest(name, exprNames)
+			}
 		}
 		c.exprError(v, src, base, runeOffset, msg)
 		return nil
@@ -271,7 +275,9 @@ func (c *checker) checkReferences(v *value, src string, base int, refs []referen
 			switch {
 			case !ok:
 				msg = fmt.Sprintf("variable %q is not set by any step", r.name) + suggest(r.name, mapKeys(c.setBy))
-			case i >= scope:
+			case i == scope:
+				msg = fmt.Sprintf("variable %q is set by this same step; a step sees only the variables of the steps before it", r.name)
+			case i > scope:
 				id, _ := c.steps[i].get("id").str()
 				msg = fmt.Sprintf("variable %q is first set by step %q, which does not run before this step", r.name, id)
 			}
@@ -383,7 +389,7 @@ func (c *checker) templateExpr(v *value, seg segment, scope int) *Expr {
 // suggest returns `; did you mean "x"?` for the candidate closest to name,
 // or "" when none is close enough to be a likely typo.
 func suggest(name string, candidates []string) string {
-	best, bestDist := "", max(1, utf8.RuneCountInString(name)/3)+1
+	best, bestDist := "", max(1, utf8.RuneCountInString(name)/3)+1 // a third of the name may be wrong
 	for _, cand := range candidates {
 		if d := editDistance(name, cand); d < bestDist {
 			best, bestDist = cand, d
@@ -395,24 +401,30 @@ func suggest(name string, candidates []string) string {
 	return fmt.Sprintf("; did you mean %q?", best)
 }
 
-// editDistance is the Levenshtein distance between a and b, in runes.
+// editDistance counts the insertions, deletions, substitutions and swaps
+// of adjacent runes that turn a into b (optimal string alignment): a
+// swap is the most common typo ("chrage", "inptu") and counts as one.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
 	}
 	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return d[len(ra)][len(rb)]
 }

@@ -132,13 +132,13 @@ func exprOptions(result resultKind, patch ast.Visitor) []expr.Option {
 	opts := []expr.Option{
 		expr.Env(Env{}),
 		expr.MaxNodes(maxExprNodes),
-		expr.DisableBuiltin("now"),
-		expr.DisableBuiltin("date"),
-		expr.DisableBuiltin("timezone"),
 		expr.Function("keys", sortedKeys),
 		expr.Function("values", sortedValues),
 		expr.Function("toPairs", sortedPairs),
 		expr.Patch(patch),
+	}
+	for name := range removedBuiltins {
+		opts = append(opts, expr.DisableBuiltin(name))
 	}
 	switch result {
 	case resultBool:
@@ -147,6 +147,14 @@ func exprOptions(result resultKind, patch ast.Visitor) []expr.Option {
 		opts = append(opts, expr.AsKind(reflect.String))
 	}
 	return opts
+}
+
+// removedBuiltins are expr builtins that read the clock or the machine's
+// time zone database, with the reason given to an author who uses one.
+var removedBuiltins = map[string]string{
+	"now":      "expressions must give the same result when a run is replayed; take the time from the input or from an activity's output",
+	"date":     "it depends on the server's clock and time zone; parse dates in an activity",
+	"timezone": "it depends on the server's time zone database; handle time zones in an activity",
 }
 
 // sortedMap returns the keys of a map argument in sorted order.

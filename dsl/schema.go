@@ -96,6 +96,10 @@ func schemaViolations(err error, doc any) []schemaViolation {
 			out = append(out, schemaViolation{pointer: ve.InstanceLocation, message: msg})
 			return
 		}
+		if strings.HasSuffix(loc, "/anyOf") || strings.HasSuffix(loc, "/oneOf") {
+			walkAlternatives(ve, walk, &out)
+			return
+		}
 		if len(ve.Causes) > 0 {
 			for _, c := range ve.Causes {
 				walk(c)
@@ -118,6 +122,41 @@ func schemaViolations(err error, doc any) []schemaViolation {
 		return wrongType[v.pointer] && !v.wrongType
 	})
 	return slices.CompactFunc(out, func(a, b schemaViolation) bool { return a == b })
+}
+
+// walkAlternatives reports why no alternative of an anyOf or oneOf
+// matched. An alternative that fails only because the value has another
+// type does not apply and is left out: for `"type": "objekt"` the useful
+// complaint is the enum of type names, not "expected array". When no
+// alternative applies, the types are merged into one message.
+func walkAlternatives(ve *jsonschema.ValidationError, walk func(*jsonschema.ValidationError), out *[]schemaViolation) {
+	var applicable []*jsonschema.ValidationError
+	var expected []string
+	got := ""
+	for _, alt := range ve.Causes {
+		leaf := alt
+		for len(leaf.Causes) == 1 {
+			leaf = leaf.Causes[0]
+		}
+		want, actual, isType := strings.Cut(strings.TrimPrefix(leaf.Message, "expected "), ", but got ")
+		if len(leaf.Causes) == 0 && leaf.InstanceLocation == ve.InstanceLocation &&
+			strings.HasSuffix(leaf.KeywordLocation, "/type") && isType {
+			expected, got = append(expected, want), actual
+			continue
+		}
+		applicable = append(applicable, alt)
+	}
+	if len(applicable) == 0 && got != "" {
+		*out = append(*out, schemaViolation{pointer: ve.InstanceLocation, wrongType: true,
+			message: fmt.Sprintf("expected %s, got %s", strings.Join(expected, " or "), got)})
+		return
+	}
+	if len(applicable) == 0 {
+		applicable = ve.Causes
+	}
+	for _, alt := range applicable {
+		walk(alt)
+	}
 }
 
 // leafViolations rewrites the messages of keywords whose validator text is
@@ -171,7 +210,9 @@ func schemaPropertyNames(doc any, ptr string) []string {
 		if !ok {
 			return nil
 		}
-		node = m[tok]
+		if tok != "" {
+			node = m[tok]
+		}
 	}
 	m, _ := node.(map[string]any)
 	props, _ := m["properties"].(map[string]any)

@@ -1,0 +1,151 @@
+package dsl_test
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/reaflow/reaflow/dsl"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// activities are the names the golden definitions may use.
+var activities = dsl.WithActivityNames("charge", "refund", "ship", "cancelShipment", "email", "http")
+
+// TestValid loads every testdata/valid definition and compares a summary of
+// the compiled program (hash included: runs are pinned by it, so a change
+// of the canonical form must be deliberate) with its .program golden file.
+func TestValid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/valid/*.json")
+	if len(files) == 0 {
+		t.Fatal("no testdata/valid files")
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prog, err := dsl.Load(filepath.Base(path), data, activities)
+			if err != nil {
+				t.Fatalf("Load:\n%v", err)
+			}
+			golden(t, strings.TrimSuffix(path, ".json")+".program", summary(prog))
+		})
+	}
+}
+
+// TestInvalid loads every testdata/invalid definition and compares the
+// errors, one per line, with its .errors golden file.
+func TestInvalid(t *testing.T) {
+	files, _ := filepath.Glob("testdata/invalid/*.json")
+	if len(files) == 0 {
+		t.Fatal("no testdata/invalid files")
+	}
+	for _, path := range files {
+		t.Run(filepath.Base(path), func(t *testing.T) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = dsl.Load(filepath.Base(path), data, activities)
+			if err == nil {
+				t.Fatal("Load succeeded, want errors")
+			}
+			var list dsl.ErrorList
+			if !errors.As(err, &list) {
+				t.Fatalf("error is %T, want dsl.ErrorList", err)
+			}
+			for _, e := range list {
+				if e.Line == 0 || e.Column == 0 {
+					t.Errorf("error without a position: %v", e)
+				}
+			}
+			golden(t, strings.TrimSuffix(path, ".json")+".errors", list.Error()+"\n")
+		})
+	}
+}
+
+func TestOversized(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"name": "big", "steps": [`)
+	for i := 0; b.Len() < dsl.DefaultMaxSize; i++ {
+		fmt.Fprintf(&b, `{"id": "s%d", "activity": "http"},`, i)
+	}
+	b.WriteString(`{"id": "last", "activity": "http"}]}`)
+	_, err := dsl.Load("big.json", []byte(b.String()))
+	want := fmt.Sprintf("big.json: definition is %d bytes, more than the limit of %d bytes", b.Len(), dsl.DefaultMaxSize)
+	if err == nil || err.Error() != want {
+		t.Fatalf("got %v, want %s", err, want)
+	}
+	// The same file passes with a larger limit.
+	if _, err := dsl.Load("big.json", []byte(b.String()), dsl.WithMaxSize(2*dsl.DefaultMaxSize)); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func golden(t *testing.T, path, got string) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test -update to create it)", err)
+	}
+	if got != string(want) {
+		t.Errorf("%s differs (run go test -update if the change is intended)\n--- got\n%s--- want\n%s", path, got, want)
+	}
+}
+
+// summary describes a compiled program in a stable text form.
+func summary(p *dsl.Program) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "name %s\nversion %s\nhash %s\n", p.Name, p.Version, p.Hash)
+	for _, s := range p.Steps {
+		info := s.Info()
+		fmt.Fprintf(&b, "step %s %s", info.ID, info.Pointer)
+		if info.When != nil {
+			fmt.Fprintf(&b, " when(%s)", info.When.Source)
+		}
+		switch s := s.(type) {
+		case *dsl.ActivityStep:
+			fmt.Fprintf(&b, " activity %s", s.Activity)
+			if s.With != nil {
+				fmt.Fprintf(&b, " with %s", jsonOf(s.With))
+			}
+			if s.Retry != nil {
+				fmt.Fprintf(&b, " retry %+v", *s.Retry)
+			}
+			if s.Dedup != nil {
+				fmt.Fprintf(&b, " dedup(%s)", s.Dedup.Source)
+			}
+		case *dsl.SetStep:
+			b.WriteString(" set")
+			for _, a := range s.Vars {
+				fmt.Fprintf(&b, " %s=%s", a.Name, jsonOf(a.Value))
+			}
+		}
+		b.WriteByte('\n')
+	}
+	if p.Output != nil {
+		fmt.Fprintf(&b, "output %s\n", jsonOf(p.Output))
+	}
+	return b.String()
+}
+
+func jsonOf(t *dsl.Template) string {
+	data, err := t.MarshalJSON()
+	if err != nil {
+		return err.Error()
+	}
+	return string(data)
+}
