@@ -64,5 +64,8 @@
 // idempotency key (replays and injected failures included), and totals;
 // DELETE /sandbox/ledger clears it. Clearing the ledger keeps the stored
 // idempotent answers, so a late retry still replays instead of applying a
-// second effect. In-process tests read the same data with Sandbox.Ledger.
+// second effect. In-process tests read the same data with Sandbox.Ledger,
+// tests against another process with FetchLedger.
+//
+// The command in cmd/sandbox serves the providers on their own.
 package sandbox

@@ -190,9 +190,19 @@ func TestFaultsEndpoint(t *testing.T) {
 		assert.Equal(t, 400, send(http.MethodPost, bad).status, bad)
 	}
 	assert.Len(t, sb.Faults(), 3, "a rejected batch adds nothing")
+	assert.Error(t, sb.AddFaults(FaultRule{Times: 1}))
+	assert.NoError(t, sb.AddFaults(FaultRule{Status: 500}))
+	assert.Len(t, sb.Faults(), 4)
 
 	assert.Equal(t, http.StatusNoContent, send(http.MethodDelete, "").status)
 	assert.Empty(t, sb.Faults())
+}
+
+func TestLatencyHeader(t *testing.T) {
+	sb, srv := newServer(t)
+	resp := post(t, srv, "/email/messages", "k", `{"to": "a@b"}`, "Sandbox-Latency", "1ms")
+	assert.Equal(t, 200, resp.status)
+	assert.Len(t, sb.Ledger().Effects, 1)
 }
 
 func TestBadFaultHeaders(t *testing.T) {
