@@ -66,6 +66,4 @@
 // idempotent answers, so a late retry still replays instead of applying a
 // second effect. In-process tests read the same data with Sandbox.Ledger,
 // tests against another process with FetchLedger.
-//
-// The command in cmd/sandbox serves the providers on their own.
 package sandbox
