@@ -214,7 +214,10 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	refs := &referenceCollector{}
-	program, err := expr.Compile(src, exprOptions(result, refs)...)
+	program, err := expr.Compile(src, exprOptions(refs)...)
+	if err == nil {
+		err = checkResultType(program, result)
+	}
 	if err != nil {
 		runeOffset, msg := 0, err.Error()
 		var fe *file.Error

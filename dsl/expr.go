@@ -63,15 +63,17 @@ func (e *Expr) Eval(env *Env) (any, error) {
 	return out, nil
 }
 
-// EvalBool evaluates a condition, such as a step's when.
+// EvalBool evaluates a condition, such as a step's when. null counts as
+// false, so `input.express` works for an optional flag; any other
+// non-boolean is an error.
 func (e *Expr) EvalBool(env *Env) (bool, error) {
 	out, err := e.run(env)
-	if err != nil {
+	if err != nil || out == nil {
 		return false, err
 	}
 	b, ok := out.(bool)
 	if !ok {
-		return false, e.fail(fmt.Errorf("expected a boolean, got %s", describe(out)))
+		return false, e.fail(fmt.Errorf("expected a %s, got %s", resultNames[resultBool], describe(out)))
 	}
 	return b, nil
 }
@@ -85,7 +87,7 @@ func (e *Expr) EvalString(env *Env) (string, error) {
 	}
 	s, ok := out.(string)
 	if !ok {
-		return "", e.fail(fmt.Errorf("expected a string, got %s", describe(out)))
+		return "", e.fail(fmt.Errorf("expected a %s, got %s", resultNames[resultString], describe(out)))
 	}
 	return s, nil
 }
@@ -128,7 +130,7 @@ func describe(v any) string {
 // are removed: a replayed run must compute what the first run computed.
 // keys, values and toPairs are replaced by versions that sort, because
 // expr's follow Go's random map order.
-func exprOptions(result resultKind, patch ast.Visitor) []expr.Option {
+func exprOptions(patch ast.Visitor) []expr.Option {
 	opts := []expr.Option{
 		expr.Env(Env{}),
 		expr.MaxNodes(maxExprNodes),
@@ -140,14 +142,23 @@ func exprOptions(result resultKind, patch ast.Visitor) []expr.Option {
 	for name := range removedBuiltins {
 		opts = append(opts, expr.DisableBuiltin(name))
 	}
-	switch result {
-	case resultBool:
-		opts = append(opts, expr.AsBool())
-	case resultString:
-		opts = append(opts, expr.AsKind(reflect.String))
-	}
 	return opts
 }
+
+// checkResultType rejects a when that cannot be a boolean, or a dedup that
+// cannot be a string, at load time. expr's own AsBool would also convert
+// at run time, but its conversion error ("bool(float64)") is obscure, so
+// the run-time check is EvalBool's.
+func checkResultType(program *vm.Program, result resultKind) error {
+	want := map[resultKind]reflect.Kind{resultBool: reflect.Bool, resultString: reflect.String}[result]
+	typ := program.Node().Type()
+	if want == reflect.Invalid || typ == nil || typ.Kind() == reflect.Interface || typ.Kind() == want {
+		return nil
+	}
+	return fmt.Errorf("expected a %s, got %s", resultNames[result], typ)
+}
+
+var resultNames = map[resultKind]string{resultBool: "boolean", resultString: "string"}
 
 // removedBuiltins are expr builtins that read the clock or the machine's
 // time zone database, with the reason given to an author who uses one.

@@ -182,6 +182,10 @@ func leafViolations(ve *jsonschema.ValidationError, loc string, doc any) []schem
 			out = append(out, schemaViolation{pointer: ve.InstanceLocation + "/" + escapePointer(name), atKey: true, message: msg})
 		}
 		return out
+	case keyword == "format" && strings.HasSuffix(ve.Message, "'"):
+		// "'nope' is not valid 'email'": the value is under the caret.
+		names := quotedNames(ve.Message)
+		return []schemaViolation{{pointer: ve.InstanceLocation, message: "not a valid " + names[len(names)-1]}}
 	case strings.Contains(loc, "/dependentRequired/"):
 		// ".../dependentRequired/with/0": "with" needs "activity".
 		parts := strings.Split(loc, "/")
