@@ -1,6 +1,7 @@
 package rea
 
 import (
+	"encoding/json"
 	"errors"
 
 	restate "github.com/restatedev/sdk-go"
@@ -10,9 +11,11 @@ import (
 const dedupStateKey = "outcome"
 
 // DedupOutcome is what a dedup object records for its key: the output of
-// the first successful run or the terminal error it ended with.
-type DedupOutcome[O any] struct {
-	Output O           `json:"output,omitempty"`
+// the first successful run, as JSON, or the terminal error it ended with.
+// It is not generic on purpose: Restate publishes a JSON schema per handler
+// type, and instantiated generic type names are not valid schema ids.
+type DedupOutcome struct {
+	Output json.RawMessage `json:"output,omitempty"`
 	Error  *DedupError `json:"error,omitempty"`
 	// Replayed is true when the outcome came from the record rather than
 	// from running the function in this call.
@@ -38,24 +41,24 @@ func (e *DedupError) Err() error {
 // the second caller waits for the first and then reads its outcome. A
 // terminal error from fn is recorded too, so a key never runs twice; a
 // retryable error is not recorded and the invocation is retried.
-func NewDedupObject[I, O any](name string, fn func(ctx restate.ObjectContext, input I) (O, error)) restate.ServiceDefinition {
-	handler := func(ctx restate.ObjectContext, input I) (DedupOutcome[O], error) {
-		recorded, err := restate.Get[*DedupOutcome[O]](ctx, dedupStateKey)
+func NewDedupObject[I any](name string, fn func(ctx restate.ObjectContext, input I) (json.RawMessage, error)) restate.ServiceDefinition {
+	handler := func(ctx restate.ObjectContext, input I) (DedupOutcome, error) {
+		recorded, err := restate.Get[*DedupOutcome](ctx, dedupStateKey)
 		if err != nil {
-			return DedupOutcome[O]{}, err
+			return DedupOutcome{}, err
 		}
 		if recorded != nil {
 			recorded.Replayed = true
 			return *recorded, nil
 		}
 		out, runErr := fn(ctx, input)
-		outcome := DedupOutcome[O]{Output: out}
+		outcome := DedupOutcome{Output: out}
 		if runErr != nil {
 			if !restate.IsTerminalError(runErr) {
-				return DedupOutcome[O]{}, runErr
+				return DedupOutcome{}, runErr
 			}
 			terminal := restate.AsTerminalError(runErr)
-			outcome = DedupOutcome[O]{Error: &DedupError{Code: terminal.Code(), Message: terminal.Message(), Metadata: terminal.Metadata().ToMap()}}
+			outcome = DedupOutcome{Error: &DedupError{Code: terminal.Code(), Message: terminal.Message(), Metadata: terminal.Metadata().ToMap()}}
 		}
 		restate.Set(ctx, dedupStateKey, outcome)
 		return outcome, nil

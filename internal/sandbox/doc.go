@@ -1,4 +1,4 @@
-// Package sandbox serves fake payments, shipping and email providers that
+// Package sandbox serves fake payments, shipping, email and webhook providers that
 // behave like real HTTP APIs in the ways reaflow's guarantees depend on:
 // Stripe-style idempotency keys, terminal business errors, transient
 // failures on demand, and a ledger of every call and effect, so tests can
@@ -11,6 +11,7 @@
 //	POST /shipping/shipments              {orderId, address, items?}
 //	POST /shipping/shipments/{id}/cancel
 //	POST /email/messages                  {to, subject, body}
+//	POST /webhooks/{name}                 any JSON (a billing system, a CRM, ...)
 //
 // Business refusals are terminal and look like the real thing: a charge for
 // a customer whose id starts with "cus_declined" (or one named with

@@ -185,6 +185,23 @@ func (s *Sandbox) sendEmail(c call) (outcome, *refusal) {
 	}, nil
 }
 
+// receiveWebhook stands for any HTTP service a workflow notifies (a billing
+// system, a CRM): it accepts any JSON body and records it as an effect.
+func (s *Sandbox) receiveWebhook(c call) (outcome, *refusal) {
+	var body any
+	if err := json.Unmarshal(c.body, &body); err != nil {
+		return outcome{}, refuse("parameter_invalid", "%v", err)
+	}
+	id := s.nextID("evt_")
+	name := c.r.PathValue("name")
+	return outcome{
+		status:   http.StatusOK,
+		body:     map[string]any{"id": id, "webhook": name, "received": body},
+		objectID: id,
+		summary:  "webhook " + name,
+	}, nil
+}
+
 func notFound(kind, id string) outcome {
 	return failed(http.StatusNotFound, "resource_missing", "no such %s: %q", kind, id)
 }

@@ -77,6 +77,7 @@ func (s *Sandbox) routes() {
 	s.mux.HandleFunc("POST /shipping/shipments", s.provider("shipping", s.createShipment))
 	s.mux.HandleFunc("POST /shipping/shipments/{id}/cancel", s.provider("shipping", s.cancelShipment))
 	s.mux.HandleFunc("POST /email/messages", s.provider("email", s.sendEmail))
+	s.mux.HandleFunc("POST /webhooks/{name}", s.provider("webhooks", s.receiveWebhook))
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})

@@ -1,0 +1,33 @@
+// Package interpreter runs compiled reaflow programs as Restate services. It
+// is the only package that defines Restate services: the "Reaflow" workflow,
+// whose Run handler walks a definition, and the "ReaflowDedup" virtual
+// object behind the `dedup` field. New returns their definitions for a
+// given activity registry, so any Go program can bind them to its own
+// Restate endpoint next to its own activities.
+//
+// # Rules the interpreter keeps
+//
+// Restate replays a handler from its journal after every crash, suspension
+// or retry, and the replay must make the same calls in the same order. So
+// the code in this package obeys these rules, and changes to it must too:
+//
+//   - One journal entry per activity step: a restate.Run named by the step
+//     id, retried by the Run retry options built from the step's retry
+//     block (see rea.RunWithRetry). A step with dedup is one call to the
+//     dedup object instead. Nothing else writes to the journal per step:
+//     progress is read from Restate's own journal (see the CLI's status).
+//   - Decisions come only from the pinned definition, the run's input and
+//     journaled results. No wall-clock time, no randomness but Restate's
+//     (restate.UUID, restate.Rand), no iteration over Go maps where order
+//     matters, no goroutines on the Restate context.
+//   - Expressions are pure: dsl compiles them once without clock or random
+//     builtins, and they only see the run's data.
+//   - The definition travels in the run's input, so it is journaled with
+//     the run and a run interprets one definition from start to end.
+//   - Bad definitions and inputs are rejected with a terminal error (code
+//     400) before any step runs.
+//   - Errors decide retries in one place (terminal.go): an activity's
+//     terminal error ends the step without retry, anything else is retried
+//     by Restate. No recover(): Restate suspends a handler by panicking
+//     through it.
+package interpreter

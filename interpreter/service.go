@@ -1,0 +1,90 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"time"
+
+	restate "github.com/restatedev/sdk-go"
+
+	"github.com/reaflow/reaflow/activities"
+	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/rea"
+)
+
+// Names of the Restate services New defines.
+const (
+	// WorkflowService runs definitions; its Run handler takes a RunRequest
+	// and returns the workflow's output.
+	WorkflowService = "Reaflow"
+	// DedupService is keyed by dedup key; its exclusive Run handler runs a
+	// step at most once per key.
+	DedupService = "ReaflowDedup"
+)
+
+// RunRequest is the input of the Reaflow workflow's Run handler. The
+// definition is part of it so that it is journaled with the run: a run
+// keeps interpreting the definition it started with, whatever is deployed
+// later.
+type RunRequest struct {
+	// Definition is the text of the workflow definition, exactly as in its
+	// file. It is a string rather than embedded JSON so that line:column
+	// positions in errors match the file (embedded JSON is re-encoded on
+	// the way) and so that malformed JSON still reaches the checks that
+	// explain it.
+	Definition string `json:"definition"`
+	// Input is the run's input, checked against the definition's input
+	// schema before any step runs.
+	Input json.RawMessage `json:"input,omitempty"`
+	// File names the definition in error messages.
+	File string `json:"file,omitempty"`
+}
+
+// DefaultRetry is the policy of steps without a retry block: retry until
+// the activity succeeds or fails terminally, backing off from 100ms to 10s.
+var DefaultRetry = rea.RunConfig{MaxRetries: rea.Unlimited, InitialDelay: 100 * time.Millisecond, MaxDelay: 10 * time.Second, BackoffFactor: 2}
+
+type config struct {
+	defaultRetry rea.RunConfig
+	loadOptions  []dsl.Option
+}
+
+// Option configures the services New returns.
+type Option func(*config)
+
+// WithDefaultRetry sets the retry policy of steps that have no retry block.
+func WithDefaultRetry(rc rea.RunConfig) Option { return func(c *config) { c.defaultRetry = rc } }
+
+// WithLoadOptions passes options (such as a size limit) to dsl.Load for
+// every definition the service receives.
+func WithLoadOptions(opts ...dsl.Option) Option {
+	return func(c *config) { c.loadOptions = append(c.loadOptions, opts...) }
+}
+
+// New returns the Restate service definitions that run reaflow workflows
+// with the activities of reg. Bind every one of them to the endpoint:
+//
+//	srv := server.NewRestate()
+//	for _, def := range interpreter.New(reg) {
+//		srv.Bind(def)
+//	}
+func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
+	cfg := config{defaultRetry: DefaultRetry}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	in := &interpreter{
+		registry:    reg,
+		cfg:         cfg,
+		loadOptions: append([]dsl.Option{dsl.WithActivities(reg.Has), dsl.WithActivityNames(reg.Names()...)}, cfg.loadOptions...),
+	}
+	workflow := restate.NewWorkflow(WorkflowService).
+		Handler("Run", restate.NewWorkflowHandler(in.run))
+	return []restate.ServiceDefinition{workflow, rea.NewDedupObject(DedupService, in.runDeduped)}
+}
+
+// interpreter is shared by all runs and read-only after New.
+type interpreter struct {
+	registry    *activities.Registry
+	cfg         config
+	loadOptions []dsl.Option
+}
