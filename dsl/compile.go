@@ -26,6 +26,7 @@ type checker struct {
 	firstStep map[string]int // step id -> index of the step declaring it
 	ids       []string       // step ids in order, for suggestions
 	setBy     map[string]int // variable -> index of the first set step assigning it
+	exprs     int            // expressions compiled so far
 }
 
 func (c *checker) errorAt(v *value, msg string) {
@@ -209,6 +210,14 @@ func (c *checker) bareExpr(v *value, result resultKind, scope int) *Expr {
 // compileExpr compiles src, found at byte offset base of the string v, as
 // part of the step at index scope (len(c.steps) for the output).
 func (c *checker) compileExpr(v *value, src string, base int, written string, result resultKind, scope int) *Expr {
+	// Compiling costs far more than parsing JSON, so the size limit alone
+	// does not bound the work a definition of "${1}${1}..." causes.
+	if c.exprs++; c.exprs > maxExprs {
+		if c.exprs == maxExprs+1 {
+			c.errorAt(v, fmt.Sprintf("more than %d expressions in one definition", maxExprs))
+		}
+		return nil
+	}
 	if len(src) > maxExprLen {
 		c.errorAt(v, fmt.Sprintf("expression is %d bytes long, more than the limit of %d", len(src), maxExprLen))
 		return nil

@@ -21,6 +21,9 @@ const (
 	maxExprNodes = 10000
 	// maxExprLen bounds an expression's source, in bytes.
 	maxExprLen = 8192
+	// maxExprs bounds the expressions of one definition: ten per step
+	// for a thousand steps.
+	maxExprs = 10000
 )
 
 // resultKind is what an expression must evaluate to.

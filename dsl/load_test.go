@@ -89,6 +89,14 @@ func TestOversized(t *testing.T) {
 	}
 }
 
+func TestTooManyExpressions(t *testing.T) {
+	def := `{"name": "x", "steps": [{"id": "a", "activity": "http", "with": "` + strings.Repeat("${1}", 10001) + `"}]}`
+	_, err := dsl.Load("x.json", []byte(def))
+	if want := "x.json:1:65: /steps/0/with: more than 10000 expressions in one definition"; err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+}
+
 func golden(t *testing.T, path, got string) {
 	t.Helper()
 	if *update {
