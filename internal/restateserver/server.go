@@ -47,6 +47,9 @@ type config struct {
 	logOutput    io.Writer
 	env          []string
 	startTimeout time.Duration
+	// ports, when set, are the ingress, admin and node ports to use
+	// instead of free ones.
+	ports *[3]int
 }
 
 // Option configures Start.
@@ -68,6 +71,13 @@ func WithLogOutput(w io.Writer) Option { return func(c *config) { c.logOutput = 
 // overriding) the harness's own; restate reads its configuration from
 // RESTATE_* variables, e.g. RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=5s.
 func WithEnv(kv ...string) Option { return func(c *config) { c.env = append(c.env, kv...) } }
+
+// WithPorts makes the server listen on the given loopback ports instead of
+// free ones, for a long-lived local server that other tools find at known
+// addresses (restate's defaults are 8080, 9070 and 5122).
+func WithPorts(ingress, admin, node int) Option {
+	return func(c *config) { c.ports = &[3]int{ingress, admin, node} }
+}
 
 // WithStartTimeout bounds how long Start and Restart wait for the server to
 // become ready (default 60s).
@@ -145,7 +155,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		}
 		// Another process can take a port between pickPorts and the server's
 		// bind; start over on new ports from a clean dir.
-		if !fresh || attempt == startAttempts || ctx.Err() != nil || !errors.Is(err, errExited) || !s.bindFailed() {
+		if !fresh || s.cfg.ports != nil || attempt == startAttempts || ctx.Err() != nil || !errors.Is(err, errExited) || !s.bindFailed() {
 			return nil, s.abandon(err)
 		}
 		if err := os.RemoveAll(filepath.Join(s.BaseDir, nodeName)); err != nil {
@@ -179,7 +189,13 @@ func (s *Server) bindFailed() bool {
 // together, then releases them for the server to bind.
 func (s *Server) pickPorts() error {
 	var ports [3]int
+	if s.cfg.ports != nil {
+		ports = *s.cfg.ports
+	}
 	for i := range ports {
+		if ports[i] != 0 {
+			continue
+		}
 		l, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("pick a free port: %w", err)

@@ -1,0 +1,114 @@
+// Package devstack runs a whole local reaflow on loopback: a restate-server,
+// the sandbox providers, and a reaflow endpoint with the built-in
+// activities pointed at the sandbox, registered with the server. The demo,
+// `reaflow dev` and the CLI's tests use it.
+package devstack
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+
+	"github.com/reaflow/reaflow/activities"
+	"github.com/reaflow/reaflow/internal/endpoint"
+	"github.com/reaflow/reaflow/internal/restateserver"
+	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/interpreter"
+)
+
+// Stack is a running local reaflow.
+type Stack struct {
+	Restate     *restateserver.Server
+	Sandbox     *sandbox.Sandbox
+	SandboxURL  string
+	EndpointURL string
+
+	cancel context.CancelFunc
+	served chan error
+}
+
+type config struct {
+	restate      []restateserver.Option
+	sandboxAddr  string
+	endpointAddr string
+	logger       *slog.Logger
+	interpreter  []interpreter.Option
+}
+
+// Option configures Start.
+type Option func(*config)
+
+// WithRestateOptions passes options to restateserver.Start.
+func WithRestateOptions(opts ...restateserver.Option) Option {
+	return func(c *config) { c.restate = append(c.restate, opts...) }
+}
+
+// WithSandboxAddr serves the sandbox on addr instead of a free port.
+func WithSandboxAddr(addr string) Option { return func(c *config) { c.sandboxAddr = addr } }
+
+// WithEndpointAddr serves the endpoint on addr instead of a free port.
+func WithEndpointAddr(addr string) Option { return func(c *config) { c.endpointAddr = addr } }
+
+// WithLogger sets the endpoint's logger (default: slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithInterpreterOptions passes options to interpreter.New.
+func WithInterpreterOptions(opts ...interpreter.Option) Option {
+	return func(c *config) { c.interpreter = append(c.interpreter, opts...) }
+}
+
+// Start starts the stack; Stop stops it. If any part fails to start, the
+// parts already running are stopped.
+func Start(ctx context.Context, opts ...Option) (_ *Stack, err error) {
+	cfg := config{sandboxAddr: "127.0.0.1:0", endpointAddr: "127.0.0.1:0", logger: slog.Default()}
+	for _, opt := range opts {
+		opt(&cfg)
+	}
+	runCtx, cancel := context.WithCancel(context.Background())
+	s := &Stack{cancel: cancel, Sandbox: sandbox.New()}
+	defer func() {
+		if err != nil {
+			err = errors.Join(err, s.Stop())
+		}
+	}()
+
+	if s.SandboxURL, err = s.Sandbox.Start(runCtx, cfg.sandboxAddr); err != nil {
+		return nil, err
+	}
+	ln, err := net.Listen("tcp", cfg.endpointAddr)
+	if err != nil {
+		return nil, fmt.Errorf("reaflow endpoint: %w", err)
+	}
+	s.EndpointURL = "http://" + ln.Addr().String()
+	reg := activities.NewRegistry()
+	activities.RegisterBuiltins(reg, activities.WithProviderURL(s.SandboxURL))
+	s.served = make(chan error, 1)
+	go func() { s.served <- endpoint.Serve(runCtx, ln, cfg.logger, interpreter.New(reg, cfg.interpreter...)...) }()
+
+	if s.Restate, err = restateserver.Start(ctx, cfg.restate...); err != nil {
+		return nil, err
+	}
+	if err = s.Restate.RegisterDeployment(ctx, s.EndpointURL); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// Stop stops the server, then the endpoint and the sandbox. The server goes
+// first so that it closes its streams to the endpoint, which can then shut
+// down at once.
+func (s *Stack) Stop() error {
+	var errs []error
+	if s.Restate != nil {
+		errs = append(errs, s.Restate.Stop())
+		s.Restate = nil
+	}
+	s.cancel()
+	if s.served != nil {
+		errs = append(errs, <-s.served)
+		s.served = nil
+	}
+	return errors.Join(errs...)
+}
