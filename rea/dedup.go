@@ -16,7 +16,7 @@ const dedupStateKey = "outcome"
 // type, and instantiated generic type names are not valid schema ids.
 type DedupOutcome struct {
 	Output json.RawMessage `json:"output,omitempty"`
-	Error  *DedupError `json:"error,omitempty"`
+	Error  *DedupError     `json:"error,omitempty"`
 	// Replayed is true when the outcome came from the record rather than
 	// from running the function in this call.
 	Replayed bool `json:"replayed,omitempty"`

@@ -13,8 +13,10 @@ import (
 
 type serveCommand struct{ m *Main }
 
-func (*serveCommand) Name() string    { return "serve" }
-func (*serveCommand) Summary() string { return "run the reaflow service endpoint with the built-in activities" }
+func (*serveCommand) Name() string { return "serve" }
+func (*serveCommand) Summary() string {
+	return "run the reaflow service endpoint with the built-in activities"
+}
 
 func (c *serveCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("serve", "serve [--listen ADDR] [--register] [provider flags]", `

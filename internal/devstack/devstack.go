@@ -85,7 +85,9 @@ func Start(ctx context.Context, opts ...Option) (_ *Stack, err error) {
 	reg := activities.NewRegistry()
 	activities.RegisterBuiltins(reg, activities.WithProviderURL(s.SandboxURL))
 	s.served = make(chan error, 1)
-	go func() { s.served <- endpoint.Serve(runCtx, ln, cfg.logger, interpreter.New(reg, cfg.interpreter...)...) }()
+	go func() {
+		s.served <- endpoint.Serve(runCtx, ln, cfg.logger, interpreter.New(reg, cfg.interpreter...)...)
+	}()
 
 	if s.Restate, err = restateserver.Start(ctx, cfg.restate...); err != nil {
 		return nil, err
