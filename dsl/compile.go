@@ -244,7 +244,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	c.checkReferences(v, src, base, refs.refs, scope)
-	return &Expr{Source: src, Pointer: v.ptr, written: written, result: result, program: program}
+	return &Expr{Source: src, Pointer: v.ptr, written: written, program: program}
 }
 
 // exprError reports msg at the character runeOffset of the expression

@@ -44,7 +44,6 @@ type Expr struct {
 	Pointer string
 
 	written string // as it appears in the file, for messages: "${ a + b }"
-	result  resultKind
 	program *vm.Program
 }
 
@@ -153,7 +152,13 @@ func exprOptions(patch ast.Visitor) []expr.Option {
 // at run time, but its conversion error ("bool(float64)") is obscure, so
 // the run-time check is EvalBool's.
 func checkResultType(program *vm.Program, result resultKind) error {
-	want := map[resultKind]reflect.Kind{resultBool: reflect.Bool, resultString: reflect.String}[result]
+	want := reflect.Invalid
+	switch result {
+	case resultBool:
+		want = reflect.Bool
+	case resultString:
+		want = reflect.String
+	}
 	typ := program.Node().Type()
 	if want == reflect.Invalid || typ == nil || typ.Kind() == reflect.Interface || typ.Kind() == want {
 		return nil
@@ -161,7 +166,7 @@ func checkResultType(program *vm.Program, result resultKind) error {
 	return fmt.Errorf("expected a %s, got %s", resultNames[result], typ)
 }
 
-var resultNames = map[resultKind]string{resultBool: "boolean", resultString: "string"}
+var resultNames = [...]string{resultAny: "value", resultBool: "boolean", resultString: "string"}
 
 // removedBuiltins are expr builtins that read the clock or the machine's
 // time zone database, with the reason given to an author who uses one.

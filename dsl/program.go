@@ -6,7 +6,7 @@ import (
 )
 
 // Program is a compiled, immutable workflow definition. It is safe for
-// concurrent use by any number of runs: nothing in it changes after Compile.
+// concurrent use by any number of runs: nothing in it changes after Load.
 type Program struct {
 	// File is the name the definition was loaded from, for messages.
 	File string
@@ -15,10 +15,13 @@ type Program struct {
 	Version     string
 	Description string
 	// Hash is "sha256:" and the hex digest of the canonical JSON form of
-	// the definition (object keys sorted, no insignificant whitespace), so
-	// two files that differ only in formatting have the same hash.
+	// the definition (object keys sorted, no insignificant whitespace,
+	// numbers as written, the editor-only "$schema" left out), so two
+	// files that differ only in formatting have the same hash.
 	Hash string
 	// Canonical is the canonical JSON form the hash is computed over.
+	// Loading it yields a program with the same hash: it is what a run
+	// pins.
 	Canonical json.RawMessage
 	// Steps run in order.
 	Steps []Step
