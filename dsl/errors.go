@@ -47,15 +47,29 @@ func (e *Error) Error() string {
 //
 //	12 |       "activity": "chrage",
 //	   |                   ^
+//
+// A long line (minified JSON) is cut to a window around the column.
 func (e *Error) Snippet() string {
 	if e.Line == 0 || e.source == "" {
 		return ""
 	}
-	gutter := fmt.Sprintf("%4d | ", e.Line)
-	pad := strings.Repeat(" ", len(gutter)-2) + "| "
+	const window = 60 // runes shown on each side of the column
+	line, col := []rune(e.source), e.Column-1
+	prefix, suffix := "", ""
+	if len(line) > 2*window {
+		start, end := max(0, col-window), min(len(line), col+window)
+		if start > 0 {
+			prefix = "…"
+		}
+		if end < len(line) {
+			suffix = "…"
+		}
+		line, col = line[start:end], col-start+len([]rune(prefix))
+		line = append([]rune(prefix), append(line, []rune(suffix)...)...)
+	}
 	var caret strings.Builder
-	for i, r := range []rune(e.source) {
-		if i >= e.Column-1 {
+	for i, r := range line {
+		if i >= col {
 			break
 		}
 		// Keep tabs so the caret lines up with the text above it.
@@ -65,7 +79,9 @@ func (e *Error) Snippet() string {
 			caret.WriteRune(' ')
 		}
 	}
-	return gutter + e.source + "\n" + pad + caret.String() + "^"
+	gutter := fmt.Sprintf("%4d | ", e.Line)
+	pad := strings.Repeat(" ", len(gutter)-2) + "| "
+	return gutter + string(line) + "\n" + pad + caret.String() + "^"
 }
 
 // ErrorList is every problem found in a definition, sorted by position.

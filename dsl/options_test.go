@@ -1,6 +1,8 @@
 package dsl_test
 
 import (
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/reaflow/reaflow/dsl"
@@ -40,5 +42,24 @@ func TestSnippet(t *testing.T) {
 		"     | \t                                                   ^"
 	if got := list[0].Snippet(); got != want {
 		t.Errorf("got\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestSnippetOfALongLine(t *testing.T) {
+	var with strings.Builder
+	for i := range 60 {
+		fmt.Fprintf(&with, `"k%02d": 1, `, i)
+	}
+	with.WriteString(`"x": "${ inptu }"`)
+	def := `{"name": "s", "steps": [{"id": "a", "activity": "http", "with": {` + with.String() + strings.Repeat(" ", 200) + `}}]}`
+	_, err := dsl.Load("s.json", []byte(def))
+	got := err.(dsl.ErrorList)[0].Snippet()
+	lines := strings.Split(got, "\n")
+	text, caret := []rune(lines[0]), []rune(lines[1])
+	if len(text) > 130 || text[7] != '…' || text[len(text)-1] != '…' {
+		t.Errorf("line not cut to a window:\n%s", got)
+	}
+	if i := len(caret) - 1; caret[i] != '^' || string(text[i:i+5]) != "inptu" {
+		t.Errorf("caret not under the error:\n%s", got)
 	}
 }
