@@ -32,7 +32,7 @@ build:
 
 test: $(RESTATE_SERVER)
 	$(GO) mod download
-	$(GO) vet ./...
+	$(MAKE) --no-print-directory lint
 	$(GO) test $(GOTEST_FLAGS) ./...
 
 demo: $(RESTATE_SERVER) build

@@ -20,7 +20,7 @@ import (
 // endpoint); the crash tests start their own server and run the reaflow
 // binary built here as the endpoint, so they can SIGKILL it.
 var (
-	stack     *devstack.Stack
+	stack      *devstack.Stack
 	reaflowBin string
 )
 
