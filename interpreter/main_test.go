@@ -28,10 +28,10 @@ import (
 // package; tests stay apart by using unique workflow ids, and fault rules
 // scoped to the idempotency keys of their own runs.
 var (
-	server     *restateserver.Server
-	providers  *sandbox.Sandbox
-	sandboxURL string
-	client     *ingress.Client
+	restateServer *restateserver.Server
+	providers     *sandbox.Sandbox
+	sandboxURL    string
+	client        *ingress.Client
 )
 
 // testRetry keeps retries of steps without a retry block quick.
@@ -39,7 +39,7 @@ var testRetry = rea.RunConfig{MaxRetries: rea.Unlimited, InitialDelay: 20 * time
 
 func TestMain(m *testing.M) {
 	srv, stop := restatetest.StartMain()
-	server = srv
+	restateServer = srv
 	ctx, cancel := context.WithCancel(context.Background())
 
 	providers = sandbox.New()
@@ -63,12 +63,12 @@ func TestMain(m *testing.M) {
 		served <- endpoint.Serve(ctx, ln, logger, interpreter.New(reg, interpreter.WithDefaultRetry(testRetry))...)
 	}()
 	regCtx, regCancel := context.WithTimeout(ctx, 30*time.Second)
-	if err := server.RegisterDeployment(regCtx, "http://"+ln.Addr().String()); err != nil {
+	if err := restateServer.RegisterDeployment(regCtx, "http://"+ln.Addr().String()); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	regCancel()
-	client = ingress.NewClient(server.IngressURL)
+	client = ingress.NewClient(restateServer.IngressURL)
 
 	code := m.Run()
 	cancel()
