@@ -4,11 +4,14 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/internal/runstatus"
+	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/rea"
 )
 
 const badDefinition = `{
@@ -188,4 +191,33 @@ func TestStatusOfUnknownRun(t *testing.T) {
 	r = reaflow(t, "output", "no-such-run")
 	assert.Equal(t, 1, r.code)
 	assert.Contains(t, r.stderr, `no run with id "no-such-run"`)
+}
+
+// While Restate retries a step, status shows it retrying with its failed
+// attempts and the last error; the run completes once the provider heals.
+func TestStatusShowsARetryingStep(t *testing.T) {
+	id := uniqueID(t)
+	definition := writeFile(t, "flaky.json", `{"name": "flaky", "steps": [
+	  {"id": "charge", "activity": "charge", "with": {"amount": 3, "customer": "cus_flaky"},
+	   "retry": {"maxAttempts": 30, "initialInterval": "200ms", "maxInterval": "200ms", "backoffFactor": 1}}
+	]}`)
+	require.NoError(t, stack.Sandbox.AddFaults(sandbox.FaultRule{IdempotencyKey: rea.IdempotencyKey(id, rea.Step("charge")), Times: 6, Status: 503}))
+	r := reaflow(t, "submit", definition, "--id", id)
+	require.Equal(t, 0, r.code, r.stderr)
+
+	var retrying runstatus.StepStatus
+	require.Eventually(t, func() bool {
+		run, err := runstatus.Fetch(t.Context(), stack.Restate, id)
+		if err != nil || len(run.Steps) != 1 {
+			return false
+		}
+		retrying = run.Steps[0]
+		return retrying.State == runstatus.Retrying
+	}, 10*time.Second, 50*time.Millisecond)
+	assert.Positive(t, retrying.Attempts)
+	assert.Contains(t, retrying.Error, "503")
+
+	r = reaflow(t, "status", "--watch", id)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Regexp(t, `(?m)^  done +charge\b`, r.stdout)
 }

@@ -50,7 +50,7 @@ reaflow demo --workflow workflows/order-fulfillment.json --input @workflows/inpu
 	}
 
 	fmt.Fprintln(c.m.Stdout, "starting restate-server, the reaflow endpoint and the sandbox providers on loopback...")
-	stack, err := devstack.Start(ctx, devstack.WithLogger(slog.New(slog.NewTextHandler(c.m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+	stack, err := devstack.Start(ctx, devstack.WithLogger(slog.New(slog.NewTextHandler(c.m.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
 	if err != nil {
 		return err
 	}

@@ -72,7 +72,7 @@ var ErrNotFound = errors.New("no such run")
 // Fetch returns the status of the run with the given workflow id.
 func Fetch(ctx context.Context, q Querier, workflowID string) (*Run, error) {
 	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT id, status, completion_result, completion_failure, last_failure,
-		last_failure_related_entry_name, retry_count, created_at, modified_at
+		retry_count, created_at, modified_at
 		FROM sys_invocation
 		WHERE target_service_name = '%s' AND target_service_key = %s AND target_handler_name = 'Run'`,
 		interpreter.WorkflowService, quote(workflowID)))
@@ -111,11 +111,7 @@ func Fetch(ctx context.Context, q Querier, workflowID string) (*Run, error) {
 		run.JournalGone = true
 		return run, nil
 	}
-	retrying := ""
-	if run.State == Retrying {
-		retrying = str(inv["last_failure_related_entry_name"])
-	}
-	if err := run.readJournal(entries, retrying, num(inv["retry_count"])); err != nil {
+	if err := run.readJournal(entries, num(inv["retry_count"])); err != nil {
 		return nil, fmt.Errorf("run %q: %w", workflowID, err)
 	}
 	return run, nil
@@ -146,7 +142,9 @@ type journalEntry struct {
 }
 
 // readJournal fills in the definition and the steps from the journal rows.
-func (r *Run) readJournal(rows []map[string]any, retryingStep string, attempts int) error {
+// attempts is the invocation's retry count, the failed attempts of the step
+// in flight when the run is retrying.
+func (r *Run) readJournal(rows []map[string]any, attempts int) error {
 	var (
 		prog  *dsl.Program
 		steps = map[string]*StepStatus{}
@@ -234,8 +232,15 @@ func (r *Run) readJournal(rows []map[string]any, retryingStep string, attempts i
 	if prog == nil {
 		return nil
 	}
-	if s := steps[retryingStep]; s != nil && s.State == Running {
-		s.State, s.Attempts, s.Error = Retrying, attempts, r.Error
+	// Steps run one at a time, so the step without a result is the one
+	// whose attempts fail. (Restate 1.7 leaves the failure's entry name
+	// empty for a Run that fails before its command is journaled.)
+	if r.State == Retrying {
+		for i := range r.Steps {
+			if s := &r.Steps[i]; s.State == Running {
+				s.State, s.Attempts, s.Error = Retrying, attempts, r.Error
+			}
+		}
 	}
 	// Steps with no journal entry before the last started one were passed
 	// over: activity steps by their when guard, set steps by running in
