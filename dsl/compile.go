@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/expr-lang/expr"
+	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 )
 
@@ -27,6 +27,7 @@ type checker struct {
 	ids       []string       // step ids in order, for suggestions
 	setBy     map[string]int // variable -> index of the first set step assigning it
 	exprs     int            // expressions compiled so far
+	exprCfg   *conf.Config   // shared by the definition's expressions, built on first use
 }
 
 func (c *checker) errorAt(v *value, msg string) {
@@ -222,8 +223,11 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		c.errorAt(v, fmt.Sprintf("expression is %d bytes long, more than the limit of %d", len(src), maxExprLen))
 		return nil
 	}
+	if c.exprCfg == nil {
+		c.exprCfg = newExprConfig()
+	}
 	refs := &referenceCollector{}
-	program, err := expr.Compile(src, exprOptions(refs)...)
+	program, err := compileExprSource(src, c.exprCfg, refs)
 	if err == nil {
 		err = checkResultType(program, result)
 	}

@@ -13,6 +13,12 @@ import (
 
 	"github.com/expr-lang/expr"
 	"github.com/expr-lang/expr/ast"
+	exprchecker "github.com/expr-lang/expr/checker"
+	"github.com/expr-lang/expr/compiler"
+	"github.com/expr-lang/expr/conf"
+	"github.com/expr-lang/expr/file"
+	"github.com/expr-lang/expr/optimizer"
+	"github.com/expr-lang/expr/parser"
 	"github.com/expr-lang/expr/vm"
 )
 
@@ -126,25 +132,60 @@ func describe(v any) string {
 	return fmt.Sprintf("%T %v", v, v)
 }
 
-// exprOptions are the options of every expression. Names are checked
-// against Env, so a typo like `inptu` fails at load time. Builtins that
-// read the clock or the local time zone database (now, date, timezone)
-// are removed: a replayed run must compute what the first run computed.
-// keys, values and toPairs are replaced by versions that sort, because
-// expr's follow Go's random map order.
-func exprOptions(patch ast.Visitor) []expr.Option {
+// newExprConfig returns the expr configuration of every expression. Names
+// are checked against Env, so a typo like `inptu` fails at load time.
+// Builtins that read the clock or the local time zone database (now, date,
+// timezone) are removed: a replayed run must compute what the first run
+// computed. keys, values and toPairs are replaced by versions that sort,
+// because expr's follow Go's random map order.
+//
+// Building it costs about as much as compiling a small expression, so
+// Load builds one per definition and shares it between all of the
+// definition's expressions; compiling does not change it.
+func newExprConfig() *conf.Config {
+	cfg := conf.CreateNew()
 	opts := []expr.Option{
 		expr.Env(Env{}),
 		expr.MaxNodes(maxExprNodes),
 		expr.Function("keys", sortedKeys),
 		expr.Function("values", sortedValues),
 		expr.Function("toPairs", sortedPairs),
-		expr.Patch(patch),
 	}
 	for name := range removedBuiltins {
 		opts = append(opts, expr.DisableBuiltin(name))
 	}
-	return opts
+	for _, opt := range opts {
+		opt(cfg)
+	}
+	for name := range cfg.Disabled {
+		delete(cfg.Builtins, name)
+	}
+	cfg.Check()
+	return cfg
+}
+
+// compileExprSource runs expr's pipeline (as expr.Compile does) with a
+// shared configuration, and walks the syntax tree with refs between
+// parsing and type checking.
+func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor) (*vm.Program, error) {
+	tree, err := parser.ParseWithConfig(src, cfg)
+	if err != nil {
+		return nil, err
+	}
+	ast.Walk(&tree.Node, refs)
+	if _, err := new(exprchecker.Checker).PatchAndCheck(tree, cfg); err != nil {
+		return nil, err
+	}
+	if cfg.Optimize {
+		if err := optimizer.Optimize(&tree.Node, cfg); err != nil {
+			var fileError *file.Error
+			if errors.As(err, &fileError) {
+				return nil, fileError.Bind(tree.Source)
+			}
+			return nil, err
+		}
+	}
+	return compiler.Compile(tree, cfg)
 }
 
 // checkResultType rejects a when that cannot be a boolean, or a dedup that
