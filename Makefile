@@ -34,6 +34,8 @@ test: $(RESTATE_SERVER)
 	$(GO) mod download
 	$(MAKE) --no-print-directory lint
 	$(GO) test $(GOTEST_FLAGS) ./...
+	# Run every Go benchmark once, so they stay compilable and working.
+	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
 
 demo: $(RESTATE_SERVER) build
 	./bin/reaflow demo

@@ -33,7 +33,7 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 			return nil, expressionFailed(&s.StepInfo, err)
 		}
 	}
-	input, err := json.Marshal(with)
+	input, err := appendJSON(nil, with)
 	if err != nil {
 		return nil, expressionFailed(&s.StepInfo, err)
 	}
@@ -53,17 +53,12 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 		if err != nil {
 			return nil, expressionFailed(&s.StepInfo, err)
 		}
-		raw, err = r.deduped(key, call)
-		if err != nil {
-			return nil, stepFailed(s, err)
-		}
+		raw, err = r.journal.dedup(key, call)
 	} else {
-		raw, err = rea.RunWithRetry(r.ctx, call.Retry, func(rctx restate.RunContext) (json.RawMessage, error) {
-			return r.in.call(rctx, call)
-		})
-		if err != nil {
-			return nil, stepFailed(s, err)
-		}
+		raw, err = r.journal.run(call)
+	}
+	if err != nil {
+		return nil, stepFailed(s, err)
 	}
 	var out any
 	if len(raw) > 0 {
@@ -74,10 +69,30 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 	return out, nil
 }
 
-// deduped asks the dedup object for key to run call, once across all
-// workflows, and returns its recorded output.
-func (r *runner) deduped(key string, call activityCall) (json.RawMessage, error) {
-	outcome, err := restate.Object[rea.DedupOutcome](r.ctx, DedupService, key, "Run").Request(call)
+// journal is what a run asks of Restate: the journaled calls of its
+// activity steps. The handler uses restateJournal; the interpreter's own
+// benchmarks replace it to measure the interpreter alone.
+type journal interface {
+	// run calls the activity inside one journaled Run.
+	run(call activityCall) (json.RawMessage, error)
+	// dedup asks the dedup object for key to run call, once across all
+	// workflows, and returns its recorded output.
+	dedup(key string, call activityCall) (json.RawMessage, error)
+}
+
+type restateJournal struct {
+	ctx restate.WorkflowContext
+	in  *interpreter
+}
+
+func (j restateJournal) run(call activityCall) (json.RawMessage, error) {
+	return rea.RunWithRetry(j.ctx, call.Retry, func(rctx restate.RunContext) (json.RawMessage, error) {
+		return j.in.call(rctx, call)
+	})
+}
+
+func (j restateJournal) dedup(key string, call activityCall) (json.RawMessage, error) {
+	outcome, err := restate.Object[rea.DedupOutcome](j.ctx, DedupService, key, "Run").Request(call)
 	if err != nil {
 		return nil, err
 	}

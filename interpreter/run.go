@@ -16,7 +16,9 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 	if file == "" {
 		file = "definition"
 	}
-	prog, err := dsl.Load(file, []byte(req.Definition), in.loadOptions...)
+	prog, err := in.programs.load(req.Definition, func() (*dsl.Program, error) {
+		return dsl.Load(file, []byte(req.Definition), in.loadOptions...)
+	})
 	if err != nil {
 		return nil, badRequest("invalid definition", err)
 	}
@@ -29,31 +31,39 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 			return nil, badRequest("invalid input for "+prog.Name, err)
 		}
 	}
-	r := &runner{
-		in:   in,
-		ctx:  ctx,
-		prog: prog,
+	return newRunner(in, restateJournal{ctx: ctx, in: in}, prog, restate.Key(ctx), input).walk()
+}
+
+// runner is the state of one run while its handler executes (or replays).
+type runner struct {
+	in      *interpreter
+	journal journal
+	prog    *dsl.Program
+	env     dsl.Env
+}
+
+func newRunner(in *interpreter, j journal, prog *dsl.Program, workflowID string, input any) *runner {
+	return &runner{
+		in:      in,
+		journal: j,
+		prog:    prog,
 		env: dsl.Env{
 			Input:    input,
 			Steps:    make(map[string]any, len(prog.Steps)),
 			Vars:     map[string]any{},
-			Workflow: dsl.WorkflowInfo{ID: restate.Key(ctx)},
+			Workflow: dsl.WorkflowInfo{ID: workflowID},
 		},
 	}
-	for _, step := range prog.Steps {
+}
+
+// walk runs the steps in order and renders the output.
+func (r *runner) walk() (json.RawMessage, error) {
+	for _, step := range r.prog.Steps {
 		if err := r.exec(step); err != nil {
 			return nil, err
 		}
 	}
 	return r.output()
-}
-
-// runner is the state of one run while its handler executes (or replays).
-type runner struct {
-	in   *interpreter
-	ctx  restate.WorkflowContext
-	prog *dsl.Program
-	env  dsl.Env
 }
 
 func (r *runner) exec(step dsl.Step) error {
@@ -107,7 +117,7 @@ func (r *runner) output() (json.RawMessage, error) {
 			return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 		}
 	}
-	encoded, err := json.Marshal(result)
+	encoded, err := appendJSON(nil, result)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 	}

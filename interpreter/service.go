@@ -46,7 +46,12 @@ var DefaultRetry = rea.RunConfig{MaxRetries: rea.Unlimited, InitialDelay: 100 * 
 type config struct {
 	defaultRetry rea.RunConfig
 	loadOptions  []dsl.Option
+	cacheSize    int
 }
+
+// DefaultProgramCacheSize is how many compiled definitions the services
+// keep unless WithProgramCacheSize says otherwise.
+const DefaultProgramCacheSize = 256
 
 // Option configures the services New returns.
 type Option func(*config)
@@ -60,6 +65,11 @@ func WithLoadOptions(opts ...dsl.Option) Option {
 	return func(c *config) { c.loadOptions = append(c.loadOptions, opts...) }
 }
 
+// WithProgramCacheSize sets how many compiled definitions are kept, most
+// recently used first, so that runs do not compile their definition on
+// every invocation attempt. Zero turns the cache off.
+func WithProgramCacheSize(n int) Option { return func(c *config) { c.cacheSize = n } }
+
 // New returns the Restate service definitions that run reaflow workflows
 // with the activities of reg. Bind every one of them to the endpoint:
 //
@@ -68,13 +78,14 @@ func WithLoadOptions(opts ...dsl.Option) Option {
 //		srv.Bind(def)
 //	}
 func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
-	cfg := config{defaultRetry: DefaultRetry}
+	cfg := config{defaultRetry: DefaultRetry, cacheSize: DefaultProgramCacheSize}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
 	in := &interpreter{
 		registry:    reg,
 		cfg:         cfg,
+		programs:    newProgramCache(cfg.cacheSize),
 		loadOptions: append([]dsl.Option{dsl.WithActivities(reg.Has), dsl.WithActivityNames(reg.Names()...)}, cfg.loadOptions...),
 	}
 	workflow := restate.NewWorkflow(WorkflowService).
@@ -86,5 +97,6 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 type interpreter struct {
 	registry    *activities.Registry
 	cfg         config
+	programs    *programCache
 	loadOptions []dsl.Option
 }
