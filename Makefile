@@ -14,7 +14,7 @@ GOTEST_FLAGS ?= -timeout 15m
 # Tests and the demo find the server through this variable.
 export REAFLOW_RESTATE_SERVER := $(abspath $(RESTATE_SERVER))
 
-.PHONY: all restate-server build test demo fmt vet lint clean
+.PHONY: all restate-server build test demo bench fmt vet lint clean
 
 all: build
 
@@ -39,6 +39,14 @@ test: $(RESTATE_SERVER)
 
 demo: $(RESTATE_SERVER) build
 	./bin/reaflow demo
+
+# bench measures the interpreter against hand-written Restate code on a
+# restate-server of its own and prints the table that BENCHMARKS.md records.
+# Pass flags in BENCH_FLAGS, e.g. make bench BENCH_FLAGS='--markdown bench.md'.
+# -buildvcs=auto records the commit measured, whatever GOFLAGS says.
+bench: $(RESTATE_SERVER)
+	$(GO) build -buildvcs=auto -o bin/reaflow-bench ./cmd/reaflow-bench
+	./bin/reaflow-bench $(BENCH_FLAGS)
 
 fmt:
 	gofmt -w .

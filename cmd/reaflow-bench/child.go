@@ -1,0 +1,114 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// How long the endpoint child has to start, and to stop once terminated.
+const (
+	childStartTimeout = 30 * time.Second
+	childStopGrace    = 10 * time.Second
+)
+
+// child is the endpoint running as a child process of the benchmark.
+type child struct {
+	URL  string
+	Pid  int
+	cmd  *exec.Cmd
+	done chan struct{} // closed once the process has exited
+}
+
+// startChild runs this program's endpoint command as a child process and
+// returns once the endpoint listens. The child dies with the thread that
+// started it (see sysProcAttr), so a crashed benchmark leaves nothing
+// behind; Stop ends it otherwise.
+func startChild(ctx context.Context) (*child, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	// A pipe of our own rather than cmd.StdoutPipe: reading that one
+	// concurrently with cmd.Wait is a race.
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(self, endpointCommandName, "--listen", "127.0.0.1:0")
+	cmd.Stdout, cmd.Stderr = w, os.Stderr
+	cmd.SysProcAttr = sysProcAttr()
+	c := &child{cmd: cmd, done: make(chan struct{})}
+	started := make(chan error, 1)
+	go func() {
+		// The parent-death signal fires when the thread that forked the
+		// child exits, not the process: keep that thread for the child's
+		// life.
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		if err := cmd.Start(); err != nil {
+			started <- err
+			return
+		}
+		started <- nil
+		cmd.Wait()
+		close(c.done)
+	}()
+	err = <-started
+	w.Close()
+	if err != nil {
+		r.Close()
+		return nil, fmt.Errorf("start endpoint: %w", err)
+	}
+	c.Pid = cmd.Process.Pid
+
+	line := make(chan string, 1)
+	go func() {
+		defer r.Close()
+		br := bufio.NewReader(r)
+		first, _ := br.ReadString('\n')
+		line <- strings.TrimSpace(first)
+		// Anything else the endpoint prints goes where its logs go; the
+		// pipe stays open until it exits.
+		io.Copy(os.Stderr, br)
+	}()
+	select {
+	case url := <-line:
+		if strings.HasPrefix(url, "http://") {
+			c.URL = url
+			return c, nil
+		}
+		err = fmt.Errorf("endpoint did not print its URL (first line %q)", url)
+	case <-time.After(childStartTimeout):
+		err = errors.New("endpoint did not start in time")
+	case <-ctx.Done():
+		err = ctx.Err()
+	}
+	c.Stop()
+	return nil, err
+}
+
+// Stop terminates the endpoint (SIGTERM, then SIGKILL after a grace
+// period) and waits for it to exit. It is safe to call more than once.
+func (c *child) Stop() {
+	select {
+	case <-c.done:
+		return
+	default:
+	}
+	c.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-c.done:
+	case <-time.After(childStopGrace):
+		c.cmd.Process.Kill()
+		<-c.done
+	}
+}
