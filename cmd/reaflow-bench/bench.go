@@ -45,7 +45,11 @@ func (*benchCommand) Run(ctx context.Context, args []string) error {
 	}
 	started := time.Now()
 
-	s, err := startStack(ctx, settings.Steps, settings.Concurrency, f.timeout)
+	var endpointArgs []string
+	if f.cpuProfile != "" {
+		endpointArgs = append(endpointArgs, "--cpuprofile", f.cpuProfile)
+	}
+	s, err := startStack(ctx, settings.Steps, settings.Concurrency, f.timeout, endpointArgs...)
 	if err != nil {
 		return err
 	}

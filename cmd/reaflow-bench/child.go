@@ -28,11 +28,11 @@ type child struct {
 	done chan struct{} // closed once the process has exited
 }
 
-// startChild runs this program's endpoint command as a child process and
-// returns once the endpoint listens. The child dies with the thread that
+// startChild runs this program's endpoint command as a child process, with
+// extra arguments, and returns once the endpoint listens. The child dies with the thread that
 // started it (see sysProcAttr), so a crashed benchmark leaves nothing
 // behind; Stop ends it otherwise.
-func startChild(ctx context.Context) (*child, error) {
+func startChild(ctx context.Context, args ...string) (*child, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return nil, err
@@ -43,7 +43,7 @@ func startChild(ctx context.Context) (*child, error) {
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.Command(self, endpointCommandName, "--listen", "127.0.0.1:0")
+	cmd := exec.Command(self, append([]string{endpointCommandName, "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Stdout, cmd.Stderr = w, os.Stderr
 	cmd.SysProcAttr = sysProcAttr()
 	c := &child{cmd: cmd, done: make(chan struct{})}

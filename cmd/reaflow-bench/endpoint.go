@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"runtime/pprof"
 
 	"github.com/reaflow/reaflow/internal/bench"
 	"github.com/reaflow/reaflow/internal/endpoint"
@@ -25,8 +26,20 @@ type endpointCommand struct{}
 func (*endpointCommand) Run(ctx context.Context, args []string) error {
 	fs := flag.NewFlagSet(endpointCommandName, flag.ContinueOnError)
 	listen := fs.String("listen", "127.0.0.1:0", "address to serve the endpoint on")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the endpoint to this `file` until it stops")
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {

@@ -17,7 +17,7 @@ type benchFlags struct {
 	variants                                    variantList
 	reps, runs, concurrentRuns, fullSteps, warm *int
 	timeout                                     time.Duration
-	markdown, json                              string
+	markdown, json, cpuProfile                  string
 }
 
 // The defaults keep `make bench` within about five minutes on two cores,
@@ -36,6 +36,7 @@ func addBenchFlags(fs *flag.FlagSet) *benchFlags {
 	fs.DurationVar(&f.timeout, "timeout", time.Minute, "longest a single run may take")
 	fs.StringVar(&f.markdown, "markdown", "", "also write the report as Markdown to this `file`")
 	fs.StringVar(&f.json, "json", "", "also write the report as JSON to this `file`")
+	fs.StringVar(&f.cpuProfile, "endpoint-cpuprofile", "", "write a CPU profile of the endpoint over the whole benchmark to this `file` (go tool pprof)")
 	return f
 }
 
@@ -50,11 +51,12 @@ func (f *benchFlags) settings() (bench.Settings, error) {
 }
 
 // commandLine spells out every setting that shapes the numbers, defaults
-// included, so a report says exactly how to measure it again.
+// included, so a report says exactly how to measure it again. Where the
+// output goes is left out.
 func commandLine(fs *flag.FlagSet) string {
 	parts := []string{"reaflow-bench"}
 	fs.VisitAll(func(f *flag.Flag) {
-		if f.Name != "markdown" && f.Name != "json" {
+		if f.Name != "markdown" && f.Name != "json" && f.Name != "endpoint-cpuprofile" {
 			parts = append(parts, "--"+f.Name+"="+f.Value.String())
 		}
 	})

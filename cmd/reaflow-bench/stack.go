@@ -23,10 +23,11 @@ type stack struct {
 	target   *bench.Target
 }
 
-// startStack starts the endpoint and restate-server, registers the one
-// with the other, and checks that every variant computes the same output
-// at every step count. If anything fails, what started is stopped.
-func startStack(ctx context.Context, steps, concurrency []int, timeout time.Duration) (_ *stack, err error) {
+// startStack starts the endpoint (with extra arguments for its command)
+// and restate-server, registers the one with the other, and checks that
+// every variant computes the same output at every step count. If anything
+// fails, what started is stopped.
+func startStack(ctx context.Context, steps, concurrency []int, timeout time.Duration, endpointArgs ...string) (_ *stack, err error) {
 	binary, err := restateserver.Binary()
 	if err != nil {
 		return nil, err
@@ -37,7 +38,7 @@ func startStack(ctx context.Context, steps, concurrency []int, timeout time.Dura
 			s.stop()
 		}
 	}()
-	if s.endpoint, err = startChild(ctx); err != nil {
+	if s.endpoint, err = startChild(ctx, endpointArgs...); err != nil {
 		return nil, err
 	}
 	if s.server, err = restateserver.Start(ctx, restateserver.WithBinary(binary)); err != nil {

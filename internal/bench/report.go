@@ -136,7 +136,6 @@ func (r *Report) WriteMarkdown(w io.Writer) error {
 	for _, line := range cells {
 		fmt.Fprintf(&b, "| %s |\n", strings.Join(line, " | "))
 	}
-	b.WriteString("\n")
 	r.writeFooter(&b)
 	_, err := io.WriteString(w, b.String())
 	return err
