@@ -9,9 +9,9 @@ import (
 
 // Environment variables that give the providers' base URLs when no
 // BuiltinOption does. They are read once, by RegisterBuiltins. A provider
-// left unset fails its activities terminally with a message naming the
-// variable, so a missing setting shows up on the first step that needs it
-// rather than as a call to some default host.
+// left unset fails its activities with a retryable error naming the
+// variable: the step waits, backing off, until the endpoint runs with the
+// setting, rather than calling some default host or failing the run.
 const (
 	EnvPaymentsURL = "REAFLOW_PAYMENTS_URL" // for charge and refund, e.g. http://127.0.0.1:4010/payments
 	EnvShippingURL = "REAFLOW_SHIPPING_URL" // for ship and cancelShipment, e.g. http://127.0.0.1:4010/shipping

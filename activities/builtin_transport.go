@@ -27,7 +27,9 @@ type provider struct {
 func post[O any](ctx *Context, p provider, path string, in any) (O, error) {
 	var out O
 	if p.baseURL == "" {
-		return out, TerminalErrorf("not_configured", "the %s provider URL is not set: set %s", p.name, p.setting)
+		// Retryable: the step waits (Restate backs off) until the endpoint
+		// is restarted with the URL set, instead of failing the run.
+		return out, &Error{Code: "not_configured", Message: fmt.Sprintf("the %s provider URL is not set: set %s", p.name, p.setting)}
 	}
 	if ctx.IdempotencyKey == "" {
 		// Without a key a retry after a lost answer would repeat the effect.

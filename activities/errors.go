@@ -3,6 +3,7 @@ package activities
 import (
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Error is a failure reported by an activity with a machine-readable code
@@ -42,7 +43,13 @@ func Terminal(err error) error {
 	}
 	var ae *Error
 	if errors.As(err, &ae) {
-		return &Error{Code: ae.Code, Message: err.Error(), Terminal: true, Err: err}
+		// The code is already ae's; keep it out of the message so that
+		// Error() does not print it twice.
+		msg := ae.Message
+		if err != ae {
+			msg = strings.TrimPrefix(err.Error(), ae.Code+": ")
+		}
+		return &Error{Code: ae.Code, Message: msg, Terminal: true, Err: err}
 	}
 	return &Error{Message: err.Error(), Terminal: true, Err: err}
 }

@@ -164,13 +164,19 @@ func newExprConfig() *conf.Config {
 	return cfg
 }
 
-// compileExprSource runs expr's pipeline (as expr.Compile does) with a
-// shared configuration, and walks the syntax tree with refs between
-// parsing and type checking.
+// compileExprSource runs expr's pipeline with a shared configuration, and
+// walks the syntax tree with refs between parsing and type checking. It
+// follows expr.Compile step by step (expr v1.17); TestCompileMatchesExpr
+// compares the two so that an upgrade of expr cannot make them drift.
 func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor) (*vm.Program, error) {
 	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
 		return nil, err
+	}
+	var env envGuard
+	ast.Walk(&tree.Node, &env)
+	if env.at != nil {
+		return nil, env.at
 	}
 	ast.Walk(&tree.Node, refs)
 	if _, err := new(exprchecker.Checker).PatchAndCheck(tree, cfg); err != nil {
@@ -258,6 +264,16 @@ func sortedPairs(args ...any) (any, error) {
 		out[i] = []any{k.Interface(), m.MapIndex(k).Interface()}
 	}
 	return out, err
+}
+
+// envGuard finds $env, expr's name for the whole environment, which would
+// show the Go side of Env (its field names) to expressions.
+type envGuard struct{ at *file.Error }
+
+func (g *envGuard) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "$env" && g.at == nil {
+		g.at = &file.Error{Location: id.Location(), Message: "$env is not available: use input, steps, vars or workflow"}
+	}
 }
 
 // reference is a use of steps.<id> or vars.<name> found in an expression.

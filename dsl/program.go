@@ -19,9 +19,9 @@ type Program struct {
 	// numbers as written, the editor-only "$schema" left out), so two
 	// files that differ only in formatting have the same hash.
 	Hash string
-	// Canonical is the canonical JSON form the hash is computed over.
-	// Loading it yields a program with the same hash: it is what a run
-	// pins.
+	// Canonical is the canonical JSON form the hash is computed over;
+	// loading it yields a program with the same hash. (A run pins the
+	// definition's text as submitted, which has this hash.)
 	Canonical json.RawMessage
 	// Steps run in order.
 	Steps []Step

@@ -2,6 +2,7 @@ package interpreter
 
 import (
 	"encoding/json"
+	"fmt"
 
 	restate "github.com/restatedev/sdk-go"
 
@@ -33,7 +34,7 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 			return nil, expressionFailed(&s.StepInfo, err)
 		}
 	}
-	input, err := appendJSON(nil, with)
+	input, err := json.Marshal(with)
 	if err != nil {
 		return nil, expressionFailed(&s.StepInfo, err)
 	}
@@ -49,11 +50,14 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 
 	var raw json.RawMessage
 	if s.Dedup != nil {
-		key, err := s.Dedup.EvalString(&r.env)
-		if err != nil {
-			return nil, expressionFailed(&s.StepInfo, err)
+		key, keyErr := s.Dedup.EvalString(&r.env)
+		if keyErr != nil {
+			return nil, expressionFailed(&s.StepInfo, keyErr)
 		}
-		raw, err = r.journal.dedup(key, call)
+		if key == "" {
+			return nil, expressionFailed(&s.StepInfo, fmt.Errorf("%s: dedup %s: the key is empty", s.Dedup.Pointer, s.Dedup.Source))
+		}
+		raw, err = r.journal.dedup(dedupObjectKey(s.Activity, key), call)
 	} else {
 		raw, err = r.journal.run(call)
 	}
@@ -67,6 +71,13 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 		}
 	}
 	return out, nil
+}
+
+// dedupObjectKey names the dedup object of a step: the activity and the
+// author's key, so that two steps that happen to share a key but call
+// different activities never read each other's record.
+func dedupObjectKey(activity, key string) string {
+	return activity + "/" + key
 }
 
 // journal is what a run asks of Restate: the journaled calls of its

@@ -3,6 +3,7 @@ package interpreter_test
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"testing"
 
 	"github.com/restatedev/sdk-go/ingress"
@@ -47,6 +48,18 @@ func TestBadInputIsRefusedBeforeAnySideEffect(t *testing.T) {
 			]}`,
 			code:     400,
 			messages: []string{"/steps/0/with/amount", `"b"`},
+		},
+		{
+			name:       "schema violation: a step with two kinds",
+			definition: `{"name": "x", "steps": [{"id": "a", "activity": "charge", "set": {"v": 1}}]}`,
+			code:       400,
+			messages:   []string{"/steps/0", "exactly one of"},
+		},
+		{
+			name:       "over the size limit",
+			definition: `{"name": "x", "description": "` + strings.Repeat("x", 1<<20) + `", "steps": []}`,
+			code:       400,
+			messages:   []string{"more than the limit of 1048576 bytes"},
 		},
 		{
 			name:       "bad expression",

@@ -1,12 +1,15 @@
 package interpreter_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -48,7 +51,7 @@ func TestOrderFulfillmentThenCancellation(t *testing.T) {
 	require.Len(t, ledger.EffectsFor(key(id, "charge")), 1)
 	require.Len(t, ledger.EffectsFor(key(id, "notify")), 1)
 	// ship has a dedup key: its provider key derives from the dedup key.
-	shipKey := rea.IdempotencyKey("ship:order-"+id, rea.Role("dedup"))
+	shipKey := rea.IdempotencyKey("ship/ship:order-"+id, rea.Role("dedup"))
 	ship := ledger.EffectsFor(shipKey)
 	require.Len(t, ship, 1)
 
@@ -61,7 +64,7 @@ func TestOrderFulfillmentThenCancellation(t *testing.T) {
 		"reason":     "changed my mind",
 	})
 	require.NoError(t, err)
-	assert.JSONEq(t, `{"orderId":"order-`+id+`","refundId":"`+providers.Ledger().EffectsFor(rea.IdempotencyKey("refund:"+order.ChargeID, rea.Role("dedup")))[0].ObjectID+`","shipmentCancelled":true}`, string(out))
+	assert.JSONEq(t, `{"orderId":"order-`+id+`","refundId":"`+providers.Ledger().EffectsFor(rea.IdempotencyKey("refund/refund:"+order.ChargeID, rea.Role("dedup")))[0].ObjectID+`","shipmentCancelled":true}`, string(out))
 }
 
 func TestSubscriptionRenewal(t *testing.T) {
@@ -233,6 +236,10 @@ func TestDedupAcrossWorkflows(t *testing.T) {
 	  {"id": "ship", "activity": "ship", "with": {"orderId": "${ input.orderId }", "address": "1 Loop Road"},
 	   "dedup": "'ship:' + input.orderId"}
 	], "output": "${ steps.ship.output.trackingNumber }"}`)
+	dedupKey := rea.IdempotencyKey("ship/ship:"+order, rea.Role("dedup"))
+	// The first call's answer is held, so the second run reaches the dedup
+	// object while the first still holds it.
+	require.NoError(t, providers.AddFaults(sandbox.FaultRule{IdempotencyKey: dedupKey, Times: 1, HoldAfterEffect: sandbox.Duration(time.Second)}))
 	var (
 		wg      sync.WaitGroup
 		outputs [2]json.RawMessage
@@ -249,8 +256,80 @@ func TestDedupAcrossWorkflows(t *testing.T) {
 	require.NoError(t, errs[0])
 	require.NoError(t, errs[1])
 	assert.JSONEq(t, string(outputs[0]), string(outputs[1]))
-	dedupKey := rea.IdempotencyKey("ship:"+order, rea.Role("dedup"))
 	ledger := providers.Ledger()
 	assert.Len(t, ledger.EffectsFor(dedupKey), 1)
 	assert.Equal(t, 1, ledger.Calls[dedupKey], "the second run reads the record, it does not call the provider")
+}
+
+// A dedup step that ran out of retries during an outage leaves no record:
+// the next run with the same key tries again, and the provider still
+// applies the effect once.
+func TestDedupDoesNotRecordExhaustedRetries(t *testing.T) {
+	order := "order-" + uniqueID(t)
+	dedupKey := rea.IdempotencyKey("ship/ship:"+order, rea.Role("dedup"))
+	require.NoError(t, providers.AddFaults(sandbox.FaultRule{IdempotencyKey: dedupKey, Times: 2, Status: 503}))
+	definition := []byte(`{"name": "dedup-outage", "steps": [
+	  {"id": "ship", "activity": "ship", "with": {"orderId": "${ input.orderId }", "address": "1 Loop Road"},
+	   "retry": {"maxAttempts": 2, "initialInterval": "10ms"}, "dedup": "'ship:' + input.orderId"}
+	]}`)
+	_, err := runWorkflow(t, uniqueID(t), definition, map[string]any{"orderId": order})
+	assert.Contains(t, terminal(t, err).Message(), `step "ship"`)
+
+	_, err = runWorkflow(t, uniqueID(t), definition, map[string]any{"orderId": order})
+	require.NoError(t, err, "the outage is over, and the key was not spent")
+	ledger := providers.Ledger()
+	assert.Len(t, ledger.EffectsFor(dedupKey), 1)
+	assert.Equal(t, 3, ledger.Calls[dedupKey])
+}
+
+// Each activity step is one journal entry pair (the Run command and its
+// completion) named by the step id; a dedup step is one call; set steps and
+// skipped steps write nothing.
+func TestJournalHasOneEntryPerStep(t *testing.T) {
+	id := uniqueID(t)
+	definition := []byte(`{"name": "journal", "steps": [
+	  {"id": "first", "activity": "inspect", "with": 1},
+	  {"id": "vars", "set": {"x": 2}},
+	  {"id": "skipped", "when": "vars.x > 5", "activity": "inspect"},
+	  {"id": "deduped", "activity": "inspect", "dedup": "workflow.id"},
+	  {"id": "last", "activity": "inspect", "with": "${ vars.x }"}
+	]}`)
+	_, err := runWorkflow(t, id, definition, nil)
+	require.NoError(t, err)
+	rows, err := restateServer.Query(context.Background(), `SELECT j.entry_type, j.name FROM sys_journal j
+		JOIN sys_invocation i ON j.id = i.id
+		WHERE i.target_service_name = 'Reaflow' AND i.target_service_key = '`+id+`' ORDER BY j.index`)
+	require.NoError(t, err)
+	var entries []string
+	for _, row := range rows {
+		entry := fmt.Sprint(row["entry_type"])
+		if name, _ := row["name"].(string); name != "" {
+			entry += " " + name
+		}
+		entries = append(entries, entry)
+	}
+	assert.Equal(t, []string{
+		"Command: Input",
+		"Command: Run first", "Notification: Run",
+		"Command: Call", "Notification: CallInvocationId", "Notification: Call",
+		"Command: Run last", "Notification: Run",
+		"Command: Output",
+	}, entries)
+}
+
+// A failure the activity declared terminal is recorded for the dedup key:
+// the next run with the key gets the same failure without calling the
+// provider.
+func TestDedupRecordsDeclaredFailures(t *testing.T) {
+	customer := "cus_declined_" + uniqueID(t)
+	definition := []byte(`{"name": "dedup-declined", "steps": [
+	  {"id": "charge", "activity": "charge", "with": {"amount": 5, "customer": "${ input.customer }"},
+	   "dedup": "'charge:' + input.customer"}
+	]}`)
+	dedupKey := rea.IdempotencyKey("charge/charge:"+customer, rea.Role("dedup"))
+	for range 2 {
+		_, err := runWorkflow(t, uniqueID(t), definition, map[string]any{"customer": customer})
+		assert.Contains(t, terminal(t, err).Message(), "card_declined")
+	}
+	assert.Equal(t, 1, providers.Ledger().Calls[dedupKey])
 }

@@ -117,7 +117,7 @@ func (r *runner) output() (json.RawMessage, error) {
 			return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 		}
 	}
-	encoded, err := appendJSON(nil, result)
+	encoded, err := json.Marshal(result)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 	}

@@ -90,7 +90,7 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 	}
 	workflow := restate.NewWorkflow(WorkflowService).
 		Handler("Run", restate.NewWorkflowHandler(in.run))
-	return []restate.ServiceDefinition{workflow, rea.NewDedupObject(DedupService, in.runDeduped)}
+	return []restate.ServiceDefinition{workflow, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity)}
 }
 
 // interpreter is shared by all runs and read-only after New.

@@ -40,6 +40,13 @@ func classify(err error) error {
 	return restate.ToTerminalError(err, restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, activities.ErrorCode(err)))
 }
 
+// declaredByActivity tells a failure the activity itself declared terminal
+// (it carries the activity's error code) from one Restate made terminal
+// when the step's retries ran out. Only the first is final for a dedup key.
+func declaredByActivity(err restate.TerminalError) bool {
+	return err.Metadata().Get(MetaCode) != ""
+}
+
 func badRequest(what string, err error) error {
 	return restate.ToTerminalError(fmt.Errorf("%s: %w", what, err), restate.WithErrorCode(codeBadRequest))
 }

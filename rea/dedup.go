@@ -17,9 +17,6 @@ const dedupStateKey = "outcome"
 type DedupOutcome struct {
 	Output json.RawMessage `json:"output,omitempty"`
 	Error  *DedupError     `json:"error,omitempty"`
-	// Replayed is true when the outcome came from the record rather than
-	// from running the function in this call.
-	Replayed bool `json:"replayed,omitempty"`
 }
 
 // DedupError is a recorded terminal failure.
@@ -38,17 +35,20 @@ func (e *DedupError) Err() error {
 // exclusive handler "Run" calls fn at most once per object key, across all
 // callers. Restate runs exclusive handlers of one key one at a time, so
 // the check of the record and the run that writes it cannot interleave:
-// the second caller waits for the first and then reads its outcome. A
-// terminal error from fn is recorded too, so a key never runs twice; a
-// retryable error is not recorded and the invocation is retried.
-func NewDedupObject[I any](name string, fn func(ctx restate.ObjectContext, input I) (json.RawMessage, error)) restate.ServiceDefinition {
+// the second caller waits for the first and then reads its outcome.
+//
+// A terminal error from fn for which final reports true is recorded too, so
+// the key never runs again: a declined card stays declined. Other terminal
+// errors (retries used up during an outage, say) are returned to the caller
+// without a record, so a later caller with the same key tries again; a
+// retryable error is not recorded either, and Restate retries the call.
+func NewDedupObject[I any](name string, fn func(ctx restate.ObjectContext, input I) (json.RawMessage, error), final func(restate.TerminalError) bool) restate.ServiceDefinition {
 	handler := func(ctx restate.ObjectContext, input I) (DedupOutcome, error) {
 		recorded, err := restate.Get[*DedupOutcome](ctx, dedupStateKey)
 		if err != nil {
 			return DedupOutcome{}, err
 		}
 		if recorded != nil {
-			recorded.Replayed = true
 			return *recorded, nil
 		}
 		out, runErr := fn(ctx, input)
@@ -58,6 +58,9 @@ func NewDedupObject[I any](name string, fn func(ctx restate.ObjectContext, input
 				return DedupOutcome{}, runErr
 			}
 			terminal := restate.AsTerminalError(runErr)
+			if !final(terminal) {
+				return DedupOutcome{}, terminal
+			}
 			outcome = DedupOutcome{Error: &DedupError{Code: terminal.Code(), Message: terminal.Message(), Metadata: terminal.Metadata().ToMap()}}
 		}
 		restate.Set(ctx, dedupStateKey, outcome)

@@ -56,8 +56,5 @@ func (c RunConfig) Options() []restate.RunOption {
 // After a replay the recorded result is returned without calling fn.
 func RunWithRetry[T any](ctx restate.Context, c RunConfig, fn func(ctx restate.RunContext) (T, error)) (T, error) {
 	out, err := restate.Run(ctx, fn, c.Options()...)
-	if err != nil {
-		return out, err
-	}
-	return out, nil
+	return out, err
 }

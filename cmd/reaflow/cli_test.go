@@ -80,7 +80,8 @@ func TestUsage(t *testing.T) {
 		stderr string
 		stdout string
 	}{
-		{name: "no command", args: nil, code: 2, stdout: "Commands:"},
+		{name: "no command", args: nil, code: 2, stderr: "Commands:"},
+		{name: "help on a command", args: []string{"help", "status"}, code: 0, stderr: "reaflow status [--json]"},
 		{name: "unknown command", args: []string{"sumbit"}, code: 2, stderr: `unknown command "sumbit"`},
 		{name: "help", args: []string{"--help"}, code: 0, stdout: "submit"},
 		{name: "command help has an example", args: []string{"submit", "--help"}, code: 0, stderr: "Example:\n  reaflow submit"},

@@ -74,11 +74,16 @@ func (m *Main) commands() []command {
 
 // Run runs the command line args and returns the process exit code.
 func (m *Main) Run(ctx context.Context, args []string) int {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
-		m.usage(m.Stdout)
-		if len(args) == 0 {
-			return exitUsage
+	if len(args) == 0 {
+		m.usage(m.Stderr)
+		return exitUsage
+	}
+	if args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+		if len(args) > 1 && args[0] == "help" {
+			// "reaflow help submit" is "reaflow submit --help".
+			return m.Run(ctx, []string{args[1], "--help"})
 		}
+		m.usage(m.Stdout)
 		return exitOK
 	}
 	var cmd command

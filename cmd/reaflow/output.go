@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 
 	restate "github.com/restatedev/sdk-go"
 	"github.com/restatedev/sdk-go/ingress"
@@ -63,11 +64,11 @@ func runOutput(ctx context.Context, target *restateFlags, id string, wait bool) 
 	case restate.IsTerminalError(err):
 		return nil, fmt.Errorf("run %q failed: %s", id, restate.AsTerminalError(err).Message())
 	default:
-		return nil, err
+		return nil, target.unreachable(err)
 	}
 }
 
-func printJSON(w interface{ Write([]byte) (int, error) }, raw json.RawMessage) error {
+func printJSON(w io.Writer, raw json.RawMessage) error {
 	var v any
 	if err := json.Unmarshal(raw, &v); err != nil {
 		return err

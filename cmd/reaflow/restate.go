@@ -1,7 +1,10 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"flag"
+	"fmt"
 	"strings"
 
 	"github.com/restatedev/sdk-go/ingress"
@@ -32,6 +35,16 @@ func (f *restateFlags) ingressClient() *ingress.Client {
 		opts = append(opts, ingress.WithAuthKey(f.token))
 	}
 	return ingress.NewClient(strings.TrimRight(f.ingress, "/"), opts...)
+}
+
+// unreachable explains an ingress call that got no answer at all; an error
+// answer from Restate (ingress.Error) passes through.
+func (f *restateFlags) unreachable(err error) error {
+	var answered ingress.Error
+	if err == nil || errors.As(err, &answered) || errors.Is(err, context.Canceled) {
+		return err
+	}
+	return fmt.Errorf("restate ingress at %s is not reachable (start one with 'reaflow dev', or set --ingress / REAFLOW_INGRESS_URL): %w", f.ingress, err)
 }
 
 func (f *restateFlags) adminClient() *admin.Client {

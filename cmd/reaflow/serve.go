@@ -24,12 +24,16 @@ reaflow serve --listen 127.0.0.1:9080 --register --admin http://127.0.0.1:9070`)
 	target := c.m.addRestateFlags(fs)
 	listen := fs.String("listen", c.m.env("REAFLOW_LISTEN", "127.0.0.1:9080"), "address to serve the endpoint on (env REAFLOW_LISTEN)")
 	register := fs.Bool("register", false, "register the endpoint with the Restate admin API once it listens")
+	force := fs.Bool("force", false, "with --register, replace an endpoint already registered at this address even if its services changed")
 	providers := addProviderFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	for _, missing := range providers.missing(c.m.Getenv) {
+		fmt.Fprintf(c.m.Stderr, "warning: %s; steps calling it wait until the endpoint runs with it set\n", missing)
 	}
 	ln, err := net.Listen("tcp", *listen)
 	if err != nil {
@@ -39,7 +43,7 @@ reaflow serve --listen 127.0.0.1:9080 --register --admin http://127.0.0.1:9070`)
 	errc := make(chan error, 1)
 	go func() { errc <- serveEndpoint(ctx, ln, providers.options()...) }()
 	if *register {
-		if err := target.adminClient().RegisterDeployment(ctx, url); err != nil {
+		if err := target.adminClient().RegisterDeployment(ctx, url, *force); err != nil {
 			return fmt.Errorf("register %s: %w", url, err)
 		}
 	}
@@ -73,6 +77,22 @@ func (f *providerFlags) options() []activities.BuiltinOption {
 		opts = append(opts, activities.WithEmailURL(f.email))
 	}
 	return opts
+}
+
+// missing lists the providers whose URL neither a flag nor the environment
+// sets.
+func (f *providerFlags) missing(getenv func(string) string) []string {
+	var out []string
+	for _, p := range []struct{ flag, value, env string }{
+		{"--payments-url", f.payments, activities.EnvPaymentsURL},
+		{"--shipping-url", f.shipping, activities.EnvShippingURL},
+		{"--email-url", f.email, activities.EnvEmailURL},
+	} {
+		if p.value == "" && getenv(p.env) == "" {
+			out = append(out, fmt.Sprintf("no %s or %s", p.flag, p.env))
+		}
+	}
+	return out
 }
 
 // serveEndpoint serves the reaflow services with the built-in activities on

@@ -70,7 +70,7 @@ func (m *Main) submit(ctx context.Context, target *restateFlags, file, definitio
 	sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](target.ingressClient(), interpreter.WorkflowService, id, "Run").
 		Send(ctx, req)
 	if err != nil {
-		return fmt.Errorf("submit to %s: %w", target.ingress, err)
+		return target.unreachable(err)
 	}
 	if sent.Status() == "PreviouslyAccepted" {
 		fmt.Fprintf(m.Stdout, "%s already runs as %s; attaching to it\n", prog.Name, id)

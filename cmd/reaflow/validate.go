@@ -5,6 +5,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 
@@ -78,7 +79,7 @@ func loadFile(file string, opts ...dsl.Option) (*dsl.Program, error) {
 
 // printLoadError prints every problem of a definition, each with its
 // location and the offending line.
-func printLoadError(w interface{ Write([]byte) (int, error) }, err error) {
+func printLoadError(w io.Writer, err error) {
 	var list dsl.ErrorList
 	if !errors.As(err, &list) {
 		fmt.Fprintln(w, err)

@@ -26,11 +26,12 @@ func New(url, token string) *Client {
 	return &Client{URL: strings.TrimRight(url, "/"), Token: token, HTTP: &http.Client{Timeout: 30 * time.Second}}
 }
 
-// RegisterDeployment tells Restate about a service endpoint, or updates it
-// when it is already registered (force), so a restarted endpoint with
-// changed services is picked up.
-func (c *Client) RegisterDeployment(ctx context.Context, endpointURL string) error {
-	body, _ := json.Marshal(map[string]any{"uri": endpointURL, "force": true})
+// RegisterDeployment tells Restate about a service endpoint. With force, an
+// endpoint already registered at the URL is replaced even if its services
+// changed; Restate warns that this can break invocations in flight, so it
+// suits local stacks and tests, not production.
+func (c *Client) RegisterDeployment(ctx context.Context, endpointURL string, force bool) error {
+	body, _ := json.Marshal(map[string]any{"uri": endpointURL, "force": force})
 	return c.do(ctx, http.MethodPost, "/deployments", body, nil)
 }
 

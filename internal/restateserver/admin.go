@@ -10,7 +10,7 @@ import (
 // registration of the same URL, so its services can be invoked through the
 // ingress.
 func (s *Server) RegisterDeployment(ctx context.Context, endpointURL string) error {
-	if err := s.admin.RegisterDeployment(ctx, endpointURL); err != nil {
+	if err := s.admin.RegisterDeployment(ctx, endpointURL, true); err != nil {
 		return fmt.Errorf("register deployment %s: %w", endpointURL, err)
 	}
 	return nil
