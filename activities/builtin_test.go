@@ -25,7 +25,7 @@ func withSandbox(t *testing.T, opts ...sandbox.Option) (*Registry, *sandbox.Sand
 }
 
 func stepContext(t *testing.T, key string) *Context {
-	return NewContext(t.Context(), Context{IdempotencyKey: key, WorkflowID: "wf-1", StepID: "step"})
+	return NewContext(t.Context(), Context{IdempotencyKey: key, WorkflowID: "wf-1", StepID: "step"}, nil)
 }
 
 // call runs an activity and decodes its output into a map.

@@ -22,17 +22,31 @@ type Context struct {
 	// StepPath locates the step within the definition, including loop
 	// indexes, for example "/steps/2".
 	StepPath string
-	// Logger is tagged with the workflow and step ids.
-	Logger *slog.Logger
+
+	baseLogger *slog.Logger
+	logger     *slog.Logger
 }
 
-// NewContext returns an activity context for a call outside of a workflow,
-// for tests and examples. Fields left empty in info stay empty.
-func NewContext(ctx context.Context, info Context) *Context {
+// NewContext returns the context of one activity call; logger (nil for
+// slog.Default()) is tagged with the workflow and step ids when the
+// activity first asks for it.
+func NewContext(ctx context.Context, info Context, logger *slog.Logger) *Context {
 	info.Context = ctx
-	if info.Logger == nil {
-		info.Logger = slog.Default()
-	}
-	info.Logger = info.Logger.With("workflow", info.WorkflowID, "step", info.StepID)
+	info.baseLogger = logger
+	info.logger = nil
 	return &info
+}
+
+// Logger returns a logger tagged with the workflow and step ids. It is
+// built on first use: most calls never log, and tagging costs more than
+// many activities do.
+func (c *Context) Logger() *slog.Logger {
+	if c.logger == nil {
+		base := c.baseLogger
+		if base == nil {
+			base = slog.Default()
+		}
+		c.logger = base.With("workflow", c.WorkflowID, "step", c.StepID)
+	}
+	return c.logger
 }

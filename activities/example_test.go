@@ -36,7 +36,7 @@ func Example() {
 		IdempotencyKey: "order-1/steps/0",
 		WorkflowID:     "order-1",
 		StepID:         "greet",
-	})
+	}, nil)
 	out, err := reg.Call(ctx, "greet", json.RawMessage(`{"name": "Ada"}`))
 	fmt.Println(string(out), err)
 
@@ -55,7 +55,7 @@ func ExampleRegisterBuiltins() {
 
 	reg := activities.NewRegistry()
 	activities.RegisterBuiltins(reg, activities.WithProviderURL(srv.URL))
-	ctx := activities.NewContext(context.Background(), activities.Context{IdempotencyKey: "order-1/steps/0"})
+	ctx := activities.NewContext(context.Background(), activities.Context{IdempotencyKey: "order-1/steps/0"}, nil)
 
 	out, err := reg.Call(ctx, "charge", json.RawMessage(`{"amount": 42.5, "customer": "cus_1"}`))
 	fmt.Println(string(out), err)

@@ -30,7 +30,7 @@ func greet(_ *activities.Context, in greetIn) (greetOut, error) {
 func TestRegistryCall(t *testing.T) {
 	reg := activities.NewRegistry()
 	activities.Register(reg, "greet", greet)
-	ctx := activities.NewContext(context.Background(), activities.Context{StepID: "s"})
+	ctx := activities.NewContext(context.Background(), activities.Context{StepID: "s"}, nil)
 
 	cases := []struct {
 		name     string

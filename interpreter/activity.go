@@ -126,14 +126,12 @@ func (in *interpreter) runDeduped(ctx restate.ObjectContext, call activityCall) 
 
 // call invokes the activity inside a Run and classifies its error.
 func (in *interpreter) call(rctx restate.RunContext, call activityCall) (json.RawMessage, error) {
-	actx := &activities.Context{
-		Context:        rctx,
+	actx := activities.NewContext(rctx, activities.Context{
 		IdempotencyKey: call.IdempotencyKey,
 		WorkflowID:     call.WorkflowID,
 		StepID:         call.StepID,
 		StepPath:       call.StepPath,
-		Logger:         rctx.Log().With("workflow", call.WorkflowID, "step", call.StepID, "activity", call.Activity),
-	}
+	}, rctx.Log())
 	out, err := in.registry.Call(actx, call.Activity, call.Input)
 	if err != nil {
 		return nil, classify(err)

@@ -30,7 +30,7 @@ func Example() {
 			// Terminal: retrying cannot fix a missing customer.
 			return scoreOutput{}, activities.TerminalErrorf("missing_customer", "customer is required")
 		}
-		ctx.Logger.Info("scoring", "customer", in.Customer, "key", ctx.IdempotencyKey)
+		ctx.Logger().Info("scoring", "customer", in.Customer, "key", ctx.IdempotencyKey)
 		return scoreOutput{Score: int(in.Amount) % 100}, nil
 	}, activities.WithDescription("scores an order for fraud"))
 

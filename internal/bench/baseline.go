@@ -38,13 +38,11 @@ func baseline(ctx restate.WorkflowContext, req BaselineRequest) (map[string]Noop
 		retry := baselineRetry
 		retry.Name = step
 		out, err := restate.Run(ctx, func(rctx restate.RunContext) (NoopOutput, error) {
-			return Noop(&activities.Context{
-				Context:        rctx,
+			return Noop(activities.NewContext(rctx, activities.Context{
 				IdempotencyKey: rea.IdempotencyKey(id, rea.Step(step)),
 				WorkflowID:     id,
 				StepID:         step,
-				Logger:         rctx.Log(),
-			}, in)
+			}, rctx.Log()), in)
 		}, retry.Options()...)
 		if err != nil {
 			return nil, err
