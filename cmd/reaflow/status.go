@@ -92,12 +92,12 @@ const watchInterval = 200 * time.Millisecond
 // watch follows a run until it ends: one line per step state change, then
 // the output, or an error naming the failing step.
 func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error {
-	q := target.adminClient()
+	reader := runstatus.NewReader(target.adminClient())
 	seen := map[string]runstatus.State{}
 	// A run just sent may not be visible to the introspection API yet.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		run, err := runstatus.Fetch(ctx, q, id)
+		run, err := reader.Fetch(ctx, id)
 		switch {
 		case errors.Is(err, runstatus.ErrNotFound) && time.Now().Before(deadline):
 		case err != nil:

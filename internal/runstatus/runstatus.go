@@ -71,6 +71,28 @@ var ErrNotFound = errors.New("no such run")
 
 // Fetch returns the status of the run with the given workflow id.
 func Fetch(ctx context.Context, q Querier, workflowID string) (*Run, error) {
+	return NewReader(q).Fetch(ctx, workflowID)
+}
+
+// Reader reads the status of runs. It keeps the definition of each run it
+// has read, compiled, so that following a run (status --watch, submit
+// --wait) compiles the definition once rather than on every poll. A Reader
+// is for one goroutine.
+type Reader struct {
+	q Querier
+	// programs holds each run's compiled definition by invocation id; nil
+	// for a run whose definition the server refused.
+	programs map[string]*dsl.Program
+}
+
+// NewReader returns a Reader that queries q.
+func NewReader(q Querier) *Reader {
+	return &Reader{q: q, programs: map[string]*dsl.Program{}}
+}
+
+// Fetch returns the status of the run with the given workflow id.
+func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
+	q := rd.q
 	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT id, status, completion_result, completion_failure, last_failure,
 		retry_count, created_at, modified_at
 		FROM sys_invocation
@@ -111,7 +133,7 @@ func Fetch(ctx context.Context, q Querier, workflowID string) (*Run, error) {
 		run.JournalGone = true
 		return run, nil
 	}
-	if err := run.readJournal(entries, num(inv["retry_count"])); err != nil {
+	if err := run.readJournal(entries, num(inv["retry_count"]), rd.program); err != nil {
 		return nil, fmt.Errorf("run %q: %w", workflowID, err)
 	}
 	return run, nil
@@ -141,13 +163,37 @@ type journalEntry struct {
 	} `json:"Notification"`
 }
 
+// program returns the compiled definition of the run whose journal input
+// entry is entryJSON, from the cache after the first time; nil when the
+// server refused the definition.
+func (rd *Reader) program(invocationID, entryJSON string) (*dsl.Program, error) {
+	if prog, ok := rd.programs[invocationID]; ok {
+		return prog, nil
+	}
+	var full journalEntry
+	if err := json.Unmarshal([]byte(entryJSON), &full); err != nil || full.Command.Input == nil {
+		return nil, fmt.Errorf("journal input entry: %v", err)
+	}
+	var req interpreter.RunRequest
+	if err := json.Unmarshal(bytesOf(full.Command.Input.Payload), &req); err != nil {
+		return nil, fmt.Errorf("journal input: %w", err)
+	}
+	// A definition the server refused has no steps to show; the run's
+	// failure says why.
+	prog, _ := dsl.Load(req.File, []byte(req.Definition))
+	rd.programs[invocationID] = prog
+	return prog, nil
+}
+
 // readJournal fills in the definition and the steps from the journal rows.
 // attempts is the invocation's retry count, the failed attempts of the step
-// in flight when the run is retrying.
-func (r *Run) readJournal(rows []map[string]any, attempts int) error {
+// in flight when the run is retrying; program compiles the journaled
+// definition.
+func (r *Run) readJournal(rows []map[string]any, attempts int, program func(invocationID, entryJSON string) (*dsl.Program, error)) error {
 	var (
-		prog  *dsl.Program
-		steps = map[string]*StepStatus{}
+		prog *dsl.Program
+		// index maps a step id to its place in prog.Steps and r.Steps.
+		index = map[string]int{}
 		// byCompletion maps a completion id to the step waiting for it.
 		byCompletion = map[int]*StepStatus{}
 		// lastStarted is the index in prog.Steps of the latest step with a
@@ -155,17 +201,13 @@ func (r *Run) readJournal(rows []map[string]any, attempts int) error {
 		lastStarted = -1
 	)
 	started := func(id string) *StepStatus {
-		s := steps[id]
-		if s == nil {
+		i, ok := index[id]
+		if !ok {
 			return nil
 		}
-		for i, step := range prog.Steps {
-			if step.Info().ID == id && i > lastStarted {
-				lastStarted = i
-			}
-		}
-		s.State = Running
-		return s
+		lastStarted = max(lastStarted, i)
+		r.Steps[i].State = Running
+		return &r.Steps[i]
 	}
 	for _, row := range rows {
 		var lite journalEntry
@@ -174,18 +216,9 @@ func (r *Run) readJournal(rows []map[string]any, attempts int) error {
 		}
 		switch entryType := str(row["entry_type"]); {
 		case entryType == "Command: Input":
-			var full journalEntry
-			if err := json.Unmarshal([]byte(str(row["entry_json"])), &full); err != nil || full.Command.Input == nil {
-				return fmt.Errorf("journal input entry: %v", err)
-			}
-			var req interpreter.RunRequest
-			if err := json.Unmarshal(bytesOf(full.Command.Input.Payload), &req); err != nil {
-				return fmt.Errorf("journal input: %w", err)
-			}
-			p, err := dsl.Load(req.File, []byte(req.Definition))
-			if err != nil {
-				// The server refused the definition; the failure says why.
-				return nil
+			p, err := program(r.InvocationID, str(row["entry_json"]))
+			if err != nil || p == nil {
+				return err
 			}
 			prog = p
 			r.Definition, r.Version = p.Name, p.Version
@@ -196,7 +229,7 @@ func (r *Run) readJournal(rows []map[string]any, attempts int) error {
 				if a, ok := step.(*dsl.ActivityStep); ok {
 					s.Activity = a.Activity
 				}
-				steps[s.ID] = s
+				index[s.ID] = i
 			}
 		case prog == nil:
 			// Entries after a refused definition: nothing to map.

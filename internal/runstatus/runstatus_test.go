@@ -146,3 +146,38 @@ func TestFetchUnknownRun(t *testing.T) {
 	_, err := runstatus.Fetch(context.Background(), &fakeRestate{}, "nope")
 	assert.ErrorIs(t, err, runstatus.ErrNotFound)
 }
+
+// journalOnce answers the journal query with the real input entry the
+// first time and with an undecodable one afterwards, so only a Reader that
+// keeps the compiled definition reads the run again.
+type journalOnce struct {
+	fakeRestate
+	journalReads int
+}
+
+func (j *journalOnce) Query(ctx context.Context, sql string) ([]map[string]any, error) {
+	rows, err := j.fakeRestate.Query(ctx, sql)
+	if strings.Contains(sql, "FROM sys_journal") {
+		if j.journalReads++; j.journalReads > 1 {
+			rows = append([]map[string]any{{"entry_type": "Command: Input", "entry_lite_json": `{"Command":{"Input":{}}}`, "entry_json": "not json"}}, rows[1:]...)
+		}
+	}
+	return rows, err
+}
+
+// A Reader following a run compiles its definition once: later polls use
+// the compiled program even if the journal's input is not decoded again.
+func TestReaderCompilesEachDefinitionOnce(t *testing.T) {
+	restate := &journalOnce{fakeRestate: fakeRestate{
+		invocation: map[string]any{"id": "inv_1", "status": "running"},
+		journal:    []map[string]any{inputEntry(), runEntry("charge", 1), completion("Run", 1, "Success")},
+	}}
+	reader := runstatus.NewReader(restate)
+	for range 3 {
+		run, err := reader.Fetch(context.Background(), "wf-1")
+		require.NoError(t, err)
+		assert.Equal(t, "flow", run.Definition)
+		assert.Equal(t, runstatus.Done, run.Steps[0].State)
+	}
+	assert.Equal(t, 3, restate.journalReads)
+}
