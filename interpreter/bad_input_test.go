@@ -110,3 +110,17 @@ func TestRuntimeExpressionErrorNamesStepAndExpression(t *testing.T) {
 	assert.Contains(t, failure.Message(), "/steps/1/with/total")
 	require.NotContains(t, failure.Message(), "third")
 }
+
+// An empty dedup key would make unrelated runs share one record; the step
+// fails before calling anything.
+func TestEmptyDedupKeyIsRefused(t *testing.T) {
+	definition := []byte(`{"name": "x", "steps": [
+	  {"id": "ship", "activity": "ship", "with": {"orderId": "o", "address": "a"}, "dedup": "input.key ?? ''"}
+	]}`)
+	before := providers.Ledger().Totals.Calls
+	_, err := runWorkflow(t, uniqueID(t), definition, map[string]any{})
+	failure := terminal(t, err)
+	assert.EqualValues(t, 422, failure.Code())
+	assert.Contains(t, failure.Message(), "the key is empty")
+	assert.Equal(t, before, providers.Ledger().Totals.Calls)
+}

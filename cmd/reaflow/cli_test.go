@@ -185,6 +185,27 @@ func TestSubmitWaitReportsTheFailingStep(t *testing.T) {
 	assert.Contains(t, r.stderr, "card_declined")
 }
 
+// With no Restate at the address, the CLI says how to get one.
+func TestUnreachableRestate(t *testing.T) {
+	for _, args := range [][]string{
+		{"submit", "../../workflows/order-fulfillment.json", "--input", "@../../workflows/inputs/order-fulfillment.json", "--ingress", "http://127.0.0.1:1"},
+		{"output", "some-run", "--ingress", "http://127.0.0.1:1"},
+		{"status", "some-run", "--admin", "http://127.0.0.1:1"},
+	} {
+		r := reaflow(t, args...)
+		assert.Equal(t, 1, r.code, "%v: %s", args, r.stderr)
+		assert.Contains(t, r.stderr, "is not reachable (start one with 'reaflow dev'", args)
+	}
+}
+
+// serve names every provider it has no URL for, so a missing setting shows
+// before a step waits on it.
+func TestServeNamesMissingProviders(t *testing.T) {
+	f := &providerFlags{payments: "http://127.0.0.1:4010/payments"}
+	env := map[string]string{"REAFLOW_EMAIL_URL": "http://127.0.0.1:4010/email"}
+	assert.Equal(t, []string{"no --shipping-url or REAFLOW_SHIPPING_URL"}, f.missing(func(k string) string { return env[k] }))
+}
+
 func TestStatusOfUnknownRun(t *testing.T) {
 	r := reaflow(t, "status", "no-such-run")
 	assert.Equal(t, 1, r.code)
