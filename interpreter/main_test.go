@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
-	"net"
 	"os"
 	"strings"
 	"testing"
@@ -16,9 +15,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/activities"
-	"github.com/reaflow/reaflow/internal/endpoint"
+	"github.com/reaflow/reaflow/internal/devstack"
 	"github.com/reaflow/reaflow/internal/restateserver"
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/sandbox"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
@@ -38,42 +36,21 @@ var (
 var testRetry = rea.RunConfig{MaxRetries: rea.Unlimited, InitialDelay: 20 * time.Millisecond, MaxDelay: 200 * time.Millisecond, BackoffFactor: 2}
 
 func TestMain(m *testing.M) {
-	srv, stop := restatetest.StartMain()
-	restateServer = srv
-	ctx, cancel := context.WithCancel(context.Background())
-
-	providers = sandbox.New()
-	var err error
-	if sandboxURL, err = providers.Start(ctx, ""); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	reg := activities.NewRegistry()
-	activities.RegisterBuiltins(reg, activities.WithProviderURL(sandboxURL))
-	activities.Register(reg, "inspect", inspect)
-
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	stack, err := devstack.Start(context.Background(),
+		devstack.WithLogger(logger),
+		devstack.WithInterpreterOptions(interpreter.WithDefaultRetry(testRetry)),
+		devstack.WithActivities(func(reg *activities.Registry) { activities.Register(reg, "inspect", inspect) }))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	served := make(chan error, 1)
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	go func() {
-		served <- endpoint.Serve(ctx, ln, logger, interpreter.New(reg, interpreter.WithDefaultRetry(testRetry))...)
-	}()
-	regCtx, regCancel := context.WithTimeout(ctx, 30*time.Second)
-	if err := restateServer.RegisterDeployment(regCtx, "http://"+ln.Addr().String()); err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	regCancel()
+	restateServer, providers, sandboxURL = stack.Restate, stack.Sandbox, stack.SandboxURL
 	client = ingress.NewClient(restateServer.IngressURL)
-
 	code := m.Run()
-	cancel()
-	<-served
-	stop()
+	if err := stack.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	}
 	os.Exit(code)
 }
 

@@ -35,6 +35,7 @@ type config struct {
 	endpointAddr string
 	logger       *slog.Logger
 	interpreter  []interpreter.Option
+	activities   []func(*activities.Registry)
 }
 
 // Option configures Start.
@@ -57,6 +58,11 @@ func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l }
 // WithInterpreterOptions passes options to interpreter.New.
 func WithInterpreterOptions(opts ...interpreter.Option) Option {
 	return func(c *config) { c.interpreter = append(c.interpreter, opts...) }
+}
+
+// WithActivities registers more activities next to the built-ins.
+func WithActivities(register func(*activities.Registry)) Option {
+	return func(c *config) { c.activities = append(c.activities, register) }
 }
 
 // Start starts the stack; Stop stops it. If any part fails to start, the
@@ -84,6 +90,9 @@ func Start(ctx context.Context, opts ...Option) (_ *Stack, err error) {
 	s.EndpointURL = "http://" + ln.Addr().String()
 	reg := activities.NewRegistry()
 	activities.RegisterBuiltins(reg, activities.WithProviderURL(s.SandboxURL))
+	for _, register := range cfg.activities {
+		register(reg)
+	}
 	s.served = make(chan error, 1)
 	go func() {
 		s.served <- endpoint.Serve(runCtx, ln, cfg.logger, interpreter.New(reg, cfg.interpreter...)...)
