@@ -3,6 +3,7 @@ package dsl
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -22,12 +23,74 @@ type checker struct {
 	cfg  *config
 	errs ErrorList
 
-	steps     []*value       // the elements of "steps", whatever their type
-	firstStep map[string]int // step id -> index of the step declaring it
-	ids       []string       // step ids in order, for suggestions
-	setBy     map[string]int // variable -> index of the first set step assigning it
-	exprs     int            // expressions compiled so far
-	exprCfg   *conf.Config   // shared by the definition's expressions, built on first use
+	decls   map[*value]*decl  // every step object, at any depth
+	byID    map[string]*decl  // step id -> the step declaring it first
+	ids     []string          // step ids in order, for suggestions
+	setBy   map[string][]*decl // variable -> the set steps assigning it
+	signals map[string]*decl  // signal name -> the await step waiting for it
+	exprs   int               // expressions compiled so far
+	exprCfg *conf.Config      // shared by the definition's expressions, built on first use
+}
+
+// decl is a step declared anywhere in the definition.
+type decl struct {
+	id     string
+	index  int      // position in a depth-first walk: a step's blocks come right after it
+	block  *block   // the block the step is in
+	blocks []*block // the step's own blocks, in nestedBlocks order
+}
+
+// block is one list of steps: the workflow's own, a switch case, a
+// parallel branch, a foreach body or a catch handler. Steps see the steps
+// before them in their own block and in the blocks around it; nothing
+// inside a nested block is visible outside it, where it may not have run.
+type block struct {
+	parent *block
+	owner  *decl  // the step the block belongs to; nil for the workflow's steps
+	kind   string // "switch", "parallel", "foreach" or "catch"
+	branch string // the branch name of a parallel step's block
+}
+
+// outputOf says how code after the block reaches the output of its step id.
+func (b *block) outputOf(id string) string {
+	switch b.kind {
+	case "parallel":
+		return fmt.Sprintf("steps.%s.output.%s.%s", b.owner.id, b.branch, id)
+	case "foreach":
+		return fmt.Sprintf("steps.%s.output[i].%s (one per item)", b.owner.id, id)
+	}
+	return fmt.Sprintf("steps.%s.output.%s", b.owner.id, id)
+}
+
+// encloses reports whether b is inner or one of the blocks around it.
+func (b *block) encloses(inner *block) bool {
+	for ; inner != nil; inner = inner.parent {
+		if inner == b {
+			return true
+		}
+	}
+	return false
+}
+
+// within returns the innermost block of the kind around b, or nil.
+func (b *block) within(kind string) *block {
+	for ; b != nil; b = b.parent {
+		if b.kind == kind {
+			return b
+		}
+	}
+	return nil
+}
+
+// scope is where an expression is evaluated: in block, at the position of
+// step index (math.MaxInt for the workflow's output). self is the step
+// whose expression it is; ownOutput says whether that step's output is
+// visible (in its compensation).
+type scope struct {
+	index     int
+	block     *block
+	self      *decl
+	ownOutput bool
 }
 
 func (c *checker) errorAt(v *value, msg string) {
@@ -43,98 +106,324 @@ func (c *checker) compile() *Program {
 	p.Name, _ = root.get("name").str()
 	p.Version, _ = root.get("version").str()
 	p.Description, _ = root.get("description").str()
+	p.Timeout = c.duration(root.get("timeout"))
 
-	c.declare(root.get("steps"))
-	p.index = make(map[string]Step, len(c.steps))
-	for i, v := range c.steps {
-		if s := c.step(i, v); s != nil {
-			p.Steps = append(p.Steps, s)
-			if _, dup := p.index[s.Info().ID]; !dup {
-				p.index[s.Info().ID] = s
-			}
-		}
-	}
+	top := &block{}
+	c.decls, c.byID, c.setBy, c.signals = map[*value]*decl{}, map[string]*decl{}, map[string][]*decl{}, map[string]*decl{}
+	c.declare(root.get("steps"), top)
+	p.index = make(map[string]Step, len(c.decls))
+	p.Steps = c.steps(root.get("steps"), top, p)
 	if out := root.get("output"); out != nil {
-		p.Output = c.template(out, len(c.steps)) // output sees every step
+		p.Output = c.template(out, scope{index: math.MaxInt, block: top}) // output sees every top-level step
 	}
 	if in := root.get("input"); in != nil {
-		p.input = c.inputSchema(in)
+		p.input = c.compileUserSchema(in, "input")
 	}
 	p.Canonical = canonical(root)
 	p.Hash = hashOf(p.Canonical)
 	return p
 }
 
-// declare records step ids and the variables set steps assign, before any
-// expression is compiled, so a reference to a later step can be told
-// apart from a reference to no step at all.
-func (c *checker) declare(steps *value) {
-	c.firstStep = map[string]int{}
-	c.setBy = map[string]int{}
+// declare records the steps of a list and of every block nested in them,
+// depth first, before any expression is compiled, so that a reference to a
+// later step can be told apart from a reference to no step at all.
+func (c *checker) declare(steps *value, b *block) {
 	if steps == nil || steps.kind != kindArray {
 		return
 	}
-	c.steps = steps.items
-	for i, s := range steps.items {
+	for _, s := range steps.items {
+		if s.kind != kindObject {
+			continue
+		}
+		d := &decl{index: len(c.decls), block: b}
+		c.decls[s] = d
 		idValue := s.get("id")
-		id, ok := idValue.str()
-		if !ok {
-			continue
+		if id, ok := idValue.str(); ok {
+			d.id = id
+			if first, dup := c.byID[id]; dup {
+				c.errorAt(idValue, fmt.Sprintf("duplicate step id %q: already used by step %s", id, c.pointerOf(first)))
+			} else {
+				c.byID[id] = d
+				c.ids = append(c.ids, id)
+			}
 		}
-		if first, dup := c.firstStep[id]; dup {
-			c.errorAt(idValue, fmt.Sprintf("duplicate step id %q: already used by step %s", id, c.steps[first].ptr))
-			continue
-		}
-		c.firstStep[id] = i
-		c.ids = append(c.ids, id)
 		if set := s.get("set"); set != nil && set.kind == kindObject {
 			for _, m := range set.members {
-				if _, ok := c.setBy[m.key]; !ok {
-					c.setBy[m.key] = i
-				}
+				c.setBy[m.key] = append(c.setBy[m.key], d)
 			}
+		}
+		for _, nested := range nestedBlocks(s) {
+			inner := &block{parent: b, owner: d, kind: nested.kind, branch: nested.branch}
+			d.blocks = append(d.blocks, inner)
+			c.declare(nested.steps, inner)
 		}
 	}
 }
 
-// step compiles the i-th step. It returns nil for a step the schema
-// rejected (not an object, no kind or two kinds).
-func (c *checker) step(i int, v *value) Step {
-	if v.kind != kindObject {
+// nestedBlock is a list of steps inside a step.
+type nestedBlock struct {
+	kind   string
+	steps  *value
+	branch string
+}
+
+// nestedBlocks lists the step lists inside step s, in document order.
+// declare and steps both walk them in this order.
+func nestedBlocks(s *value) []nestedBlock {
+	var out []nestedBlock
+	if sw := s.get("switch"); sw != nil {
+		if cases := sw.get("cases"); cases != nil && cases.kind == kindArray {
+			for _, cs := range cases.items {
+				out = append(out, nestedBlock{kind: "switch", steps: cs.get("steps")})
+			}
+		}
+		if def := sw.get("default"); def != nil {
+			out = append(out, nestedBlock{kind: "switch", steps: def})
+		}
+	}
+	if par := s.get("parallel"); par != nil {
+		if branches := par.get("branches"); branches != nil && branches.kind == kindObject {
+			for _, m := range branches.members {
+				out = append(out, nestedBlock{"parallel", m.value, m.key})
+			}
+		}
+	}
+	if each := s.get("foreach"); each != nil {
+		out = append(out, nestedBlock{kind: "foreach", steps: each.get("steps")})
+	}
+	if catch := s.get("catch"); catch != nil && catch.kind == kindArray {
+		for _, h := range catch.items {
+			out = append(out, nestedBlock{kind: "catch", steps: h.get("steps")})
+		}
+	}
+	return out
+}
+
+func (c *checker) pointerOf(d *decl) string {
+	for v, other := range c.decls {
+		if other == d {
+			return v.ptr
+		}
+	}
+	return ""
+}
+
+// steps compiles a list of steps declared in block b, adding each to the
+// program's index.
+func (c *checker) steps(v *value, b *block, p *Program) []Step {
+	if v == nil || v.kind != kindArray {
 		return nil
 	}
-	info := StepInfo{Pointer: v.ptr}
-	info.ID, _ = v.get("id").str()
+	var out []Step
+	for _, item := range v.items {
+		if s := c.step(item, b, p); s != nil {
+			out = append(out, s)
+			if id := s.Info().ID; id != "" {
+				if _, dup := p.index[id]; !dup {
+					p.index[id] = s
+				}
+			}
+		}
+	}
+	return out
+}
+
+// step compiles one step. It returns nil for a step the schema rejected
+// (not an object, no kind or two kinds).
+func (c *checker) step(v *value, b *block, p *Program) Step {
+	d := c.decls[v]
+	if d == nil {
+		return nil
+	}
+	at := scope{index: d.index, block: b, self: d}
+	info := StepInfo{Pointer: v.ptr, ID: d.id}
 	info.Description, _ = v.get("description").str()
 	if when := v.get("when"); when != nil && when.kind == kindString {
-		info.When = c.bareExpr(when, resultBool, i)
+		info.When = c.bareExpr(when, resultBool, at)
 	}
-	activity, set := v.get("activity"), v.get("set")
-	switch {
-	case activity != nil && set == nil:
-		s := &ActivityStep{StepInfo: info}
-		if name, ok := activity.str(); ok && name != "" {
+	info.Timeout = c.duration(v.get("timeout"))
+	// Nested blocks are compiled in nestedBlocks order, the order in
+	// which declare recorded them.
+	blocks := d.blocks
+	next := func() *block {
+		nb := blocks[0]
+		blocks = blocks[1:]
+		return nb
+	}
+	step := c.kind(v, d, at, next, p)
+	if step == nil {
+		return nil
+	}
+	if catch := v.get("catch"); catch != nil && catch.kind == kindArray {
+		for _, h := range catch.items {
+			handler := &Catch{Pointer: h.ptr}
+			if errs := h.get("errors"); errs != nil && errs.kind == kindArray {
+				for _, e := range errs.items {
+					if code, ok := e.str(); ok {
+						handler.Errors = append(handler.Errors, code)
+					}
+				}
+			}
+			handler.Steps = c.steps(h.get("steps"), next(), p)
+			info.Catch = append(info.Catch, handler)
+		}
+	}
+	*step.Info() = info
+	return step
+}
+
+// kind compiles the part of a step that depends on its kind.
+func (c *checker) kind(v *value, d *decl, at scope, next func() *block, p *Program) Step {
+	present := []string{}
+	for _, k := range stepKinds {
+		if v.get(k) != nil {
+			present = append(present, k)
+		}
+	}
+	if len(present) != 1 {
+		return nil // the schema check reported it
+	}
+	k := v.get(present[0])
+	switch present[0] {
+	case "activity":
+		s := &ActivityStep{}
+		if name, ok := k.str(); ok && name != "" {
 			s.Activity = name
-			c.checkActivity(activity, name)
+			c.checkActivity(k, name)
 		}
 		if with := v.get("with"); with != nil {
-			s.With = c.template(with, i)
+			s.With = c.template(with, at)
 		}
 		if retry := v.get("retry"); retry != nil {
 			s.Retry = c.retry(retry)
 		}
 		if dedup := v.get("dedup"); dedup != nil && dedup.kind == kindString {
-			s.Dedup = c.bareExpr(dedup, resultString, i)
+			s.Dedup = c.bareExpr(dedup, resultString, at)
+		}
+		if cb := v.get("callback"); cb != nil && cb.kind == kindBool {
+			s.Callback = cb.boolean
+		}
+		if comp := v.get("compensate"); comp != nil && comp.kind == kindObject {
+			s.Compensate = c.compensation(comp, at)
 		}
 		return s
-	case set != nil && activity == nil && set.kind == kindObject:
-		s := &SetStep{StepInfo: info}
-		for _, m := range set.members {
-			s.Vars = append(s.Vars, Assignment{Name: m.key, Value: c.template(m.value, i)})
+	case "set":
+		if k.kind != kindObject {
+			return nil
+		}
+		s := &SetStep{}
+		for _, m := range k.members {
+			s.Vars = append(s.Vars, Assignment{Name: m.key, Value: c.template(m.value, at)})
 		}
 		return s
+	case "switch":
+		s := &SwitchStep{}
+		if cases := k.get("cases"); cases != nil && cases.kind == kindArray {
+			for _, cs := range cases.items {
+				sc := &Case{}
+				if when := cs.get("when"); when != nil && when.kind == kindString {
+					sc.When = c.bareExpr(when, resultBool, at)
+				}
+				sc.Steps = c.steps(cs.get("steps"), next(), p)
+				s.Cases = append(s.Cases, sc)
+			}
+		}
+		if def := k.get("default"); def != nil {
+			s.Default = c.steps(def, next(), p)
+		}
+		return s
+	case "parallel":
+		s := &ParallelStep{FailFast: true}
+		if ff := k.get("failFast"); ff != nil && ff.kind == kindBool {
+			s.FailFast = ff.boolean
+		}
+		if branches := k.get("branches"); branches != nil && branches.kind == kindObject {
+			for _, m := range branches.members {
+				s.Branches = append(s.Branches, &Branch{Name: m.key, Steps: c.steps(m.value, next(), p)})
+			}
+		}
+		return s
+	case "foreach":
+		s := &ForeachStep{Concurrency: 1}
+		if items := k.get("items"); items != nil && items.kind == kindString {
+			s.Items = c.bareExpr(items, resultAny, at)
+		}
+		if n := k.get("concurrency"); n != nil && n.kind == kindNumber {
+			f, _ := strconv.ParseFloat(n.text, 64)
+			s.Concurrency = int(min(max(f, 1), MaxConcurrency))
+		}
+		s.Steps = c.steps(k.get("steps"), next(), p)
+		return s
+	case "sleep":
+		s := &SleepStep{}
+		if k.kind == kindString {
+			s.Duration = c.duration(k)
+		} else if until := k.get("until"); until != nil && until.kind == kindString {
+			s.Until = c.bareExpr(until, resultAny, at)
+		}
+		return s
+	case "await":
+		s := &AwaitStep{}
+		if sig := k.get("signal"); sig != nil {
+			s.Signal, _ = sig.str()
+			if other, dup := c.signals[s.Signal]; dup && s.Signal != "" {
+				c.errorAt(sig, fmt.Sprintf("signal %q is already awaited by step %q; give each await its own signal name", s.Signal, other.id))
+			} else if s.Signal != "" {
+				c.signals[s.Signal] = d
+				p.Signals = append(p.Signals, s.Signal)
+			}
+		}
+		if schema := k.get("schema"); schema != nil {
+			s.schema = c.compileUserSchema(schema, "signal")
+		}
+		if onTimeout := k.get("onTimeout"); onTimeout != nil {
+			if out := onTimeout.get("output"); out != nil {
+				s.OnTimeout = c.template(out, at)
+			}
+			if v.get("timeout") == nil {
+				c.errorAt(onTimeout, "onTimeout needs a timeout on the step")
+			}
+		}
+		return s
+	case "fail":
+		s := &FailStep{}
+		s.Error, _ = k.get("error").str()
+		if msg := k.get("message"); msg != nil {
+			s.Message = c.template(msg, at)
+		}
+		return s
+	case "return":
+		if outer := at.block.within("parallel"); outer != nil {
+			c.errorAt(k, fmt.Sprintf("return cannot end the run from inside parallel step %q; use fail, or return after the parallel step", outer.owner.id))
+		} else if outer := at.block.within("foreach"); outer != nil {
+			c.errorAt(k, fmt.Sprintf("return cannot end the run from inside foreach step %q; use fail, or return after the foreach step", outer.owner.id))
+		}
+		return &ReturnStep{Output: c.template(k, at)}
 	}
 	return nil
+}
+
+// stepKinds are the members that give a step its kind; a step has exactly
+// one of them.
+var stepKinds = []string{"activity", "set", "switch", "parallel", "foreach", "sleep", "await", "fail", "return"}
+
+// MaxConcurrency bounds a foreach step's concurrency.
+const MaxConcurrency = 100
+
+func (c *checker) compensation(v *value, at scope) *Compensation {
+	comp := &Compensation{Pointer: v.ptr}
+	if name, ok := v.get("activity").str(); ok && name != "" {
+		comp.Activity = name
+		c.checkActivity(v.get("activity"), name)
+	}
+	at.ownOutput = true
+	if with := v.get("with"); with != nil {
+		comp.With = c.template(with, at)
+	}
+	if retry := v.get("retry"); retry != nil {
+		comp.Retry = c.retry(retry)
+	}
+	return comp
 }
 
 func (c *checker) checkActivity(v *value, name string) {
@@ -194,7 +483,7 @@ func (c *checker) duration(v *value) time.Duration {
 
 // bareExpr compiles a when or dedup expression: the whole string is the
 // expression, no ${ }.
-func (c *checker) bareExpr(v *value, result resultKind, scope int) *Expr {
+func (c *checker) bareExpr(v *value, result resultKind, at scope) *Expr {
 	src := strings.TrimSpace(v.text)
 	base := strings.Index(v.text, src)
 	switch {
@@ -205,12 +494,12 @@ func (c *checker) bareExpr(v *value, result resultKind, scope int) *Expr {
 		c.errorAt(v, fmt.Sprintf("write this expression without ${ }: %s", strings.TrimSpace(src[2:len(src)-1])))
 		return nil
 	}
-	return c.compileExpr(v, src, base, src, result, scope)
+	return c.compileExpr(v, src, base, src, result, at)
 }
 
-// compileExpr compiles src, found at byte offset base of the string v, as
-// part of the step at index scope (len(c.steps) for the output).
-func (c *checker) compileExpr(v *value, src string, base int, written string, result resultKind, scope int) *Expr {
+// compileExpr compiles src, found at byte offset base of the string v,
+// evaluated at scope at.
+func (c *checker) compileExpr(v *value, src string, base int, written string, result resultKind, at scope) *Expr {
 	// Compiling costs far more than parsing JSON, so the size limit alone
 	// does not bound the work a definition of "${1}${1}..." causes.
 	if c.exprs++; c.exprs > maxExprs {
@@ -247,7 +536,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		c.exprError(v, src, base, runeOffset, msg)
 		return nil
 	}
-	c.checkReferences(v, src, base, refs.refs, scope)
+	c.checkReferences(v, src, base, refs.refs, at)
 	return &Expr{Source: src, Pointer: v.ptr, written: written, program: program}
 }
 
@@ -265,37 +554,27 @@ func (c *checker) exprError(v *value, src string, base, runeOffset int, msg stri
 	c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, base+byteOffset), msg))
 }
 
-// checkReferences checks that steps.<id> names a step that runs before
-// the step at index scope, and that vars.<name> names a variable an
-// earlier set step assigns. Both are static: a reference written as
-// steps[someExpression] cannot be checked and yields nil if it names no
-// completed step.
-func (c *checker) checkReferences(v *value, src string, base int, refs []reference, scope int) {
+// checkReferences checks that steps.<id> names a step that has completed
+// where the expression is evaluated (before it, in its block or a block
+// around it), that vars.<name> names a variable such a step assigns, and
+// that item, index and error are used only inside a foreach or a catch.
+// The first two are static: a reference written as steps[someExpression]
+// cannot be checked and yields nil if it names no completed step.
+func (c *checker) checkReferences(v *value, src string, base int, refs []reference, at scope) {
 	for _, r := range refs {
 		var msg string
 		switch r.root {
 		case "steps":
-			i, ok := c.firstStep[r.name]
-			switch {
-			case !ok:
-				msg = fmt.Sprintf("unknown step %q", r.name) + suggest(r.name, c.ids)
-			case i == scope:
-				msg = fmt.Sprintf("a step cannot use its own output (steps.%s)", r.name)
-			case i > scope:
-				msg = fmt.Sprintf("step %q runs after this step", r.name)
-			case r.field != "" && r.field != "output":
-				msg = fmt.Sprintf("steps.%s has no field %q; a step's result is steps.%s.output", r.name, r.field, r.name)
-			}
+			msg = c.checkStepReference(r, at)
 		case "vars":
-			i, ok := c.setBy[r.name]
-			switch {
-			case !ok:
-				msg = fmt.Sprintf("variable %q is not set by any step", r.name) + suggest(r.name, mapKeys(c.setBy))
-			case i == scope:
-				msg = fmt.Sprintf("variable %q is set by this same step; a step sees only the variables of the steps before it", r.name)
-			case i > scope:
-				id, _ := c.steps[i].get("id").str()
-				msg = fmt.Sprintf("variable %q is first set by step %q, which does not run before this step", r.name, id)
+			msg = c.checkVarReference(r, at)
+		case "item", "index":
+			if at.block.within("foreach") == nil {
+				msg = fmt.Sprintf("%s is only defined inside a foreach step's steps", r.root)
+			}
+		case "error":
+			if at.block.within("catch") == nil {
+				msg = "error is only defined inside a catch handler's steps"
 			}
 		}
 		if msg != "" {
@@ -304,35 +583,82 @@ func (c *checker) checkReferences(v *value, src string, base int, refs []referen
 	}
 }
 
-func mapKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+func (c *checker) checkStepReference(r reference, at scope) string {
+	d, ok := c.byID[r.name]
+	switch {
+	case !ok:
+		return fmt.Sprintf("unknown step %q", r.name) + suggest(r.name, c.ids)
+	case d == at.self && !at.ownOutput:
+		return fmt.Sprintf("a step cannot use its own output (steps.%s)", r.name)
+	case d != at.self && at.block.owner != nil && isOwner(d, at.block):
+		return fmt.Sprintf("step %q has not finished while its own steps run", r.name)
+	case d.index > at.index:
+		return fmt.Sprintf("step %q runs after this step", r.name)
+	case !d.block.encloses(at.block):
+		outer := d.block
+		for !outer.parent.encloses(at.block) {
+			outer = outer.parent
+		}
+		if isOwner(outer.owner, at.block) {
+			return fmt.Sprintf("step %q is in another branch of %s step %q; branches do not see each other's outputs", r.name, outer.kind, outer.owner.id)
+		}
+		return fmt.Sprintf("step %q is inside %s step %q and may not have run here; use %s", r.name, outer.kind, outer.owner.id, outer.outputOf(r.name))
+	case r.field != "" && r.field != "output":
+		return fmt.Sprintf("steps.%s has no field %q; a step's result is steps.%s.output", r.name, r.field, r.name)
 	}
-	slices.Sort(keys)
-	return keys
+	return ""
+}
+
+// isOwner reports whether d is the step of b or of a block around it.
+func isOwner(d *decl, b *block) bool {
+	for ; b != nil; b = b.parent {
+		if b.owner == d {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *checker) checkVarReference(r reference, at scope) string {
+	setters, ok := c.setBy[r.name]
+	if !ok {
+		return fmt.Sprintf("variable %q is not set by any step", r.name) + suggest(r.name, slices.Sorted(maps.Keys(c.setBy)))
+	}
+	for _, d := range setters {
+		if d != at.self && d.index < at.index && d.block.encloses(at.block) {
+			return ""
+		}
+	}
+	first := setters[0]
+	switch {
+	case first == at.self && len(setters) == 1:
+		return fmt.Sprintf("variable %q is set by this same step; a step sees only the variables of the steps before it", r.name)
+	case first.index < at.index:
+		return fmt.Sprintf("variable %q is set by step %q inside a block that does not enclose this step; variables set in a block are visible only within it", r.name, first.id)
+	}
+	return fmt.Sprintf("variable %q is first set by step %q, which does not run before this step", r.name, first.id)
 }
 
 // template compiles a JSON value into a Template.
-func (c *checker) template(v *value, scope int) *Template {
-	return &Template{Pointer: v.ptr, root: c.node(v, scope), raw: canonical(v)}
+func (c *checker) template(v *value, at scope) *Template {
+	return &Template{Pointer: v.ptr, root: c.node(v, at), raw: canonical(v)}
 }
 
-func (c *checker) node(v *value, scope int) node {
+func (c *checker) node(v *value, at scope) node {
 	switch v.kind {
 	case kindString:
-		return c.stringNode(v, scope)
+		return c.stringNode(v, at)
 	case kindArray:
 		n := &array{items: make([]node, len(v.items))}
 		for i, item := range v.items {
-			n.items[i] = c.node(item, scope)
+			n.items[i] = c.node(item, at)
 		}
 		return fold(n)
 	case kindObject:
 		n := &object{}
 		for _, m := range v.members {
 			n.keys = append(n.keys, m.key)
-			n.values = append(n.values, c.node(m.value, scope))
+			n.values = append(n.values, c.node(m.value, at))
 		}
 		return fold(n)
 	case kindNumber:
@@ -365,7 +691,7 @@ func fold(n node) node {
 	return &constant{value}
 }
 
-func (c *checker) stringNode(v *value, scope int) node {
+func (c *checker) stringNode(v *value, at scope) node {
 	segs, offset, err := splitTemplate(v.text)
 	if err != nil {
 		c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, offset), err.Error()))
@@ -375,7 +701,7 @@ func (c *checker) stringNode(v *value, scope int) node {
 		return &constant{segs[0].text}
 	}
 	if len(segs) == 1 {
-		return &typed{c.templateExpr(v, segs[0], scope)}
+		return &typed{c.templateExpr(v, segs[0], at)}
 	}
 	n := &interpolation{}
 	text := ""
@@ -385,21 +711,21 @@ func (c *checker) stringNode(v *value, scope int) node {
 			continue
 		}
 		n.text = append(n.text, text)
-		n.exprs = append(n.exprs, c.templateExpr(v, seg, scope))
+		n.exprs = append(n.exprs, c.templateExpr(v, seg, at))
 		text = ""
 	}
 	n.text = append(n.text, text)
 	return n
 }
 
-func (c *checker) templateExpr(v *value, seg segment, scope int) *Expr {
+func (c *checker) templateExpr(v *value, seg segment, at scope) *Expr {
 	src := strings.TrimSpace(seg.text)
 	if src == "" {
 		c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, seg.start), "empty ${ }"))
 		return nil
 	}
 	base := seg.start + strings.Index(seg.text, src)
-	return c.compileExpr(v, src, base, seg.written, resultAny, scope)
+	return c.compileExpr(v, src, base, seg.written, resultAny, at)
 }
 
 // suggest returns `; did you mean "x"?` for the candidate closest to name,

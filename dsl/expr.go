@@ -276,9 +276,13 @@ func (g *envGuard) Visit(node *ast.Node) {
 	}
 }
 
-// reference is a use of steps.<id> or vars.<name> found in an expression.
+// scopedNames are the names of Env defined only in some blocks.
+var scopedNames = map[string]bool{"item": true, "index": true, "error": true}
+
+// reference is a use of steps.<id> or vars.<name>, or of a name in
+// scopedNames, found in an expression.
 type reference struct {
-	root   string // "steps" or "vars"
+	root   string // "steps", "vars" or a scoped name
 	name   string
 	field  string // for steps: the member after the id, "" if none
 	offset int    // rune offset of the reference in the expression
@@ -289,6 +293,10 @@ type reference struct {
 type referenceCollector struct{ refs []reference }
 
 func (c *referenceCollector) Visit(node *ast.Node) {
+	if id, ok := (*node).(*ast.IdentifierNode); ok && scopedNames[id.Value] {
+		c.refs = append(c.refs, reference{root: id.Value, offset: id.Location().From})
+		return
+	}
 	m, ok := (*node).(*ast.MemberNode)
 	if !ok {
 		return

@@ -19,7 +19,9 @@ const inputSchemaURL = "file:///reaflow/input.schema.json"
 // inputSchema compiles the definition's "input" JSON Schema. When the
 // workflow schema check already found it malformed (it validates "input"
 // against the JSON Schema meta-schema), compiling would only repeat that.
-func (c *checker) inputSchema(v *value) *inputSchema {
+// compileUserSchema compiles a JSON Schema written in the definition; what
+// names it in the error ("input", "await schema").
+func (c *checker) compileUserSchema(v *value, what string) *inputSchema {
 	for _, e := range c.errs {
 		if e.Pointer == v.ptr || strings.HasPrefix(e.Pointer, v.ptr+"/") {
 			return nil
@@ -31,7 +33,7 @@ func (c *checker) inputSchema(v *value) *inputSchema {
 		if errors.As(err, &se) && se.Err != nil {
 			err = se.Err
 		}
-		c.errorAt(v, "invalid input schema: "+strings.TrimPrefix(err.Error(), "jsonschema: "))
+		c.errorAt(v, "invalid "+what+" schema: "+strings.TrimPrefix(err.Error(), "jsonschema: "))
 		return nil
 	}
 	return &inputSchema{schema: schema}
@@ -43,17 +45,23 @@ func (c *checker) inputSchema(v *value) *inputSchema {
 // "input" and whose pointers point into the input. An empty input is
 // validated as null.
 func (p *Program) ValidateInput(input json.RawMessage) error {
-	if p.input == nil {
+	return p.input.validate("input", input)
+}
+
+// validate checks data, named file in errors, against the schema; a nil
+// schema accepts anything.
+func (s *inputSchema) validate(file string, input json.RawMessage) error {
+	if s == nil {
 		return nil
 	}
 	if len(bytes.TrimSpace(input)) == 0 {
 		input = json.RawMessage("null")
 	}
-	doc, syntaxErr := parseDocument("input", input)
+	doc, syntaxErr := parseDocument(file, input)
 	if syntaxErr != nil {
 		return ErrorList{syntaxErr}
 	}
-	err := p.input.schema.Validate(doc.root.toAny())
+	err := s.schema.Validate(doc.root.toAny())
 	if err == nil {
 		return nil
 	}

@@ -118,36 +118,105 @@ func golden(t *testing.T, path, got string) {
 func summary(p *dsl.Program) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "name %s\nversion %s\nhash %s\n", p.Name, p.Version, p.Hash)
-	for _, s := range p.Steps {
-		info := s.Info()
-		fmt.Fprintf(&b, "step %s %s", info.ID, info.Pointer)
-		if info.When != nil {
-			fmt.Fprintf(&b, " when(%s)", info.When.Source)
-		}
-		switch s := s.(type) {
-		case *dsl.ActivityStep:
-			fmt.Fprintf(&b, " activity %s", s.Activity)
-			if s.With != nil {
-				fmt.Fprintf(&b, " with %s", jsonOf(s.With))
-			}
-			if s.Retry != nil {
-				fmt.Fprintf(&b, " retry %+v", *s.Retry)
-			}
-			if s.Dedup != nil {
-				fmt.Fprintf(&b, " dedup(%s)", s.Dedup.Source)
-			}
-		case *dsl.SetStep:
-			b.WriteString(" set")
-			for _, a := range s.Vars {
-				fmt.Fprintf(&b, " %s=%s", a.Name, jsonOf(a.Value))
-			}
-		}
-		b.WriteByte('\n')
+	if p.Timeout > 0 {
+		fmt.Fprintf(&b, "timeout %s\n", p.Timeout)
 	}
+	if len(p.Signals) > 0 {
+		fmt.Fprintf(&b, "signals %s\n", strings.Join(p.Signals, ","))
+	}
+	writeSteps(&b, p.Steps, "")
 	if p.Output != nil {
 		fmt.Fprintf(&b, "output %s\n", jsonOf(p.Output))
 	}
 	return b.String()
+}
+
+func writeSteps(b *strings.Builder, steps []dsl.Step, indent string) {
+	for _, s := range steps {
+		info := s.Info()
+		fmt.Fprintf(b, "%sstep %s %s", indent, info.ID, info.Pointer)
+		if info.When != nil {
+			fmt.Fprintf(b, " when(%s)", info.When.Source)
+		}
+		if info.Timeout > 0 {
+			fmt.Fprintf(b, " timeout %s", info.Timeout)
+		}
+		var blocks []func()
+		nested := func(label string, steps []dsl.Step) {
+			blocks = append(blocks, func() {
+				fmt.Fprintf(b, "%s  %s\n", indent, label)
+				writeSteps(b, steps, indent+"    ")
+			})
+		}
+		switch s := s.(type) {
+		case *dsl.ActivityStep:
+			fmt.Fprintf(b, " activity %s", s.Activity)
+			if s.With != nil {
+				fmt.Fprintf(b, " with %s", jsonOf(s.With))
+			}
+			if s.Retry != nil {
+				fmt.Fprintf(b, " retry %+v", *s.Retry)
+			}
+			if s.Dedup != nil {
+				fmt.Fprintf(b, " dedup(%s)", s.Dedup.Source)
+			}
+			if s.Callback {
+				b.WriteString(" callback")
+			}
+			if c := s.Compensate; c != nil {
+				fmt.Fprintf(b, " compensate %s", c.Activity)
+				if c.With != nil {
+					fmt.Fprintf(b, " with %s", jsonOf(c.With))
+				}
+			}
+		case *dsl.SetStep:
+			b.WriteString(" set")
+			for _, a := range s.Vars {
+				fmt.Fprintf(b, " %s=%s", a.Name, jsonOf(a.Value))
+			}
+		case *dsl.SwitchStep:
+			b.WriteString(" switch")
+			for _, c := range s.Cases {
+				nested(fmt.Sprintf("case(%s)", c.When.Source), c.Steps)
+			}
+			if s.Default != nil {
+				nested("default", s.Default)
+			}
+		case *dsl.ParallelStep:
+			fmt.Fprintf(b, " parallel failFast=%t", s.FailFast)
+			for _, br := range s.Branches {
+				nested("branch "+br.Name, br.Steps)
+			}
+		case *dsl.ForeachStep:
+			fmt.Fprintf(b, " foreach(%s) concurrency=%d", s.Items.Source, s.Concurrency)
+			nested("do", s.Steps)
+		case *dsl.SleepStep:
+			if s.Until != nil {
+				fmt.Fprintf(b, " sleep until(%s)", s.Until.Source)
+			} else {
+				fmt.Fprintf(b, " sleep %s", s.Duration)
+			}
+		case *dsl.AwaitStep:
+			fmt.Fprintf(b, " await %s", s.Signal)
+			if s.OnTimeout != nil {
+				fmt.Fprintf(b, " onTimeout %s", jsonOf(s.OnTimeout))
+			}
+		case *dsl.FailStep:
+			fmt.Fprintf(b, " fail %s", s.Error)
+			if s.Message != nil {
+				fmt.Fprintf(b, " %s", jsonOf(s.Message))
+			}
+		case *dsl.ReturnStep:
+			fmt.Fprintf(b, " return %s", jsonOf(s.Output))
+		}
+		for _, c := range info.Catch {
+			nested(fmt.Sprintf("catch %s", strings.Join(c.Errors, ",")), c.Steps)
+		}
+		b.WriteByte('\n')
+		for _, block := range blocks {
+			block()
+		}
+	}
 }
 
 func jsonOf(t *dsl.Template) string {

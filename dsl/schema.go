@@ -58,11 +58,11 @@ func compileSchema(url string, data []byte) (*jsonschema.Schema, error) {
 // entry also stops the walk into the keyword's causes: for oneOf, the
 // causes are each alternative's complaints, which only confuse.
 var schemaMessages = map[string]string{
-	"/$defs/step/oneOf":                                "step must have exactly one of: activity, set",
+	"/$defs/step/oneOf":                                "step must have exactly one of: activity, set, switch, parallel, foreach, sleep, await, fail, return",
 	"/$defs/step/properties/id/pattern":                "step id must start with a letter or '_' and contain only letters, digits and '_' (it is used as steps.<id> in expressions)",
 	"/$defs/step/properties/set/propertyNames/pattern": "variable name must start with a letter or '_' and contain only letters, digits and '_' (it is used as vars.<name> in expressions)",
 	"/properties/name/pattern":                         "name must start with a letter and contain only letters, digits, '_', '.' and '-'",
-	"/properties/steps/minItems":                       "a workflow needs at least one step",
+	"/$defs/steps/minItems":                            "a list of steps needs at least one step",
 	"/$defs/retry/properties/maxAttempts/minimum":      "maxAttempts must be at least 1 (it counts the first attempt)",
 	"/$defs/retry/properties/backoffFactor/minimum":    "backoffFactor must be at least 1",
 	"/$defs/expression/minLength":                      "expression is empty",
