@@ -23,13 +23,13 @@ type checker struct {
 	cfg  *config
 	errs ErrorList
 
-	decls   map[*value]*decl  // every step object, at any depth
-	byID    map[string]*decl  // step id -> the step declaring it first
-	ids     []string          // step ids in order, for suggestions
+	decls   map[*value]*decl   // every step object, at any depth
+	byID    map[string]*decl   // step id -> the step declaring it first
+	ids     []string           // step ids in order, for suggestions
 	setBy   map[string][]*decl // variable -> the set steps assigning it
-	signals map[string]*decl  // signal name -> the await step waiting for it
-	exprs   int               // expressions compiled so far
-	exprCfg *conf.Config      // shared by the definition's expressions, built on first use
+	signals map[string]*decl   // signal name -> the await step waiting for it
+	exprs   int                // expressions compiled so far
+	exprCfg *conf.Config       // shared by the definition's expressions, built on first use
 }
 
 // decl is a step declared anywhere in the definition.
