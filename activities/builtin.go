@@ -16,6 +16,7 @@ const (
 	EnvPaymentsURL = "REAFLOW_PAYMENTS_URL" // for charge and refund, e.g. http://127.0.0.1:4010/payments
 	EnvShippingURL = "REAFLOW_SHIPPING_URL" // for ship and cancelShipment, e.g. http://127.0.0.1:4010/shipping
 	EnvEmailURL    = "REAFLOW_EMAIL_URL"    // for email, e.g. http://127.0.0.1:4010/email
+	EnvTravelURL   = "REAFLOW_TRAVEL_URL"   // for book and cancelBooking, e.g. http://127.0.0.1:4010/travel
 )
 
 // DefaultHTTPTimeout bounds each built-in HTTP call unless WithHTTPClient
@@ -23,8 +24,8 @@ const (
 const DefaultHTTPTimeout = 10 * time.Second
 
 type builtinConfig struct {
-	paymentsURL, shippingURL, emailURL string
-	client                             *http.Client
+	paymentsURL, shippingURL, emailURL, travelURL string
+	client                                        *http.Client
 }
 
 // BuiltinOption configures RegisterBuiltins.
@@ -48,14 +49,21 @@ func WithEmailURL(url string) BuiltinOption {
 	return func(c *builtinConfig) { c.emailURL = url }
 }
 
-// WithProviderURL points all three providers at one server that serves
-// them under /payments, /shipping and /email, as the sandbox does.
+// WithTravelURL sets the travel provider's base URL, overriding
+// REAFLOW_TRAVEL_URL.
+func WithTravelURL(url string) BuiltinOption {
+	return func(c *builtinConfig) { c.travelURL = url }
+}
+
+// WithProviderURL points all four providers at one server that serves
+// them under /payments, /shipping, /email and /travel, as the sandbox does.
 func WithProviderURL(base string) BuiltinOption {
 	base = strings.TrimSuffix(base, "/")
 	return func(c *builtinConfig) {
 		c.paymentsURL = base + "/payments"
 		c.shippingURL = base + "/shipping"
 		c.emailURL = base + "/email"
+		c.travelURL = base + "/travel"
 	}
 }
 
@@ -72,18 +80,22 @@ func WithHTTPClient(client *http.Client) BuiltinOption {
 //	ship            ShipInput -> ShipOutput                      (shipping)
 //	cancelShipment  CancelShipmentInput -> CancelShipmentOutput  (shipping)
 //	email           EmailInput -> EmailOutput                    (email)
+//	book            BookInput -> BookOutput                      (travel)
+//	cancelBooking   CancelBookingInput -> CancelBookingOutput    (travel)
 //	http            HTTPInput -> HTTPOutput                      (any URL)
 //
 // Every call sends the step's idempotency key as the Idempotency-Key
 // header. A failure that retrying may cure (network error, timeout, 408,
 // 409, 429, 5xx) is returned as a plain error for the step's retry policy;
 // any other 4xx is a terminal *Error whose Code is the provider's error
-// code, such as "card_declined" or "invalid_address", or "http_<status>".
+// code, such as "card_declined", "invalid_address" or "sold_out", or
+// "http_<status>".
 func RegisterBuiltins(r *Registry, opts ...BuiltinOption) {
 	cfg := builtinConfig{
 		paymentsURL: os.Getenv(EnvPaymentsURL),
 		shippingURL: os.Getenv(EnvShippingURL),
 		emailURL:    os.Getenv(EnvEmailURL),
+		travelURL:   os.Getenv(EnvTravelURL),
 		client:      &http.Client{Timeout: DefaultHTTPTimeout},
 	}
 	for _, opt := range opts {
@@ -92,11 +104,14 @@ func RegisterBuiltins(r *Registry, opts ...BuiltinOption) {
 	pay := payments{provider{"payments", cfg.paymentsURL, EnvPaymentsURL + " or use activities.WithPaymentsURL", cfg.client}}
 	shp := shipping{provider{"shipping", cfg.shippingURL, EnvShippingURL + " or use activities.WithShippingURL", cfg.client}}
 	mail := email{provider{"email", cfg.emailURL, EnvEmailURL + " or use activities.WithEmailURL", cfg.client}}
+	trv := travel{provider{"travel", cfg.travelURL, EnvTravelURL + " or use activities.WithTravelURL", cfg.client}}
 
 	Register(r, "charge", pay.charge, WithDescription("Charge a customer through the payments provider."))
 	Register(r, "refund", pay.refund, WithDescription("Refund a charge, in full or in part."))
 	Register(r, "ship", shp.ship, WithDescription("Create a shipment for an order."))
 	Register(r, "cancelShipment", shp.cancel, WithDescription("Cancel a shipment."))
 	Register(r, "email", mail.send, WithDescription("Send an email."))
+	Register(r, "book", trv.book, WithDescription("Book a flight, a hotel or a car through the travel provider."))
+	Register(r, "cancelBooking", trv.cancel, WithDescription("Cancel a booking."))
 	Register(r, "http", httpCall(cfg.client), WithDescription("Make an HTTP request; JSON answers are parsed."))
 }

@@ -173,7 +173,7 @@ func TestBuiltinProviderURLs(t *testing.T) {
 func TestRegisterBuiltinsNames(t *testing.T) {
 	reg := NewRegistry()
 	RegisterBuiltins(reg)
-	assert.Equal(t, []string{"cancelShipment", "charge", "email", "http", "refund", "ship"}, reg.Names())
+	assert.Equal(t, []string{"book", "cancelBooking", "cancelShipment", "charge", "email", "http", "refund", "ship"}, reg.Names())
 	for _, name := range reg.Names() {
 		assert.NotEmpty(t, reg.Description(name), name)
 		assert.False(t, strings.HasSuffix(reg.Description(name), " "), name)

@@ -1,7 +1,7 @@
 // Package activities holds the registry of named activity functions that
 // reaflow steps call, the context each call receives, the error type that
 // tells retryable failures from terminal ones, and the built-in activities
-// (charge, refund, ship, cancelShipment, email, http).
+// (charge, refund, ship, cancelShipment, email, book, cancelBooking, http).
 //
 // An activity is a plain Go function. The interpreter runs each call inside a
 // journaled Restate Run, so an activity may be called more than once for the

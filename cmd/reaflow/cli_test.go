@@ -203,7 +203,10 @@ func TestUnreachableRestate(t *testing.T) {
 func TestServeNamesMissingProviders(t *testing.T) {
 	f := &providerFlags{payments: "http://127.0.0.1:4010/payments"}
 	env := map[string]string{"REAFLOW_EMAIL_URL": "http://127.0.0.1:4010/email"}
-	assert.Equal(t, []string{"no --shipping-url or REAFLOW_SHIPPING_URL"}, f.missing(func(k string) string { return env[k] }))
+	assert.Equal(t, []string{"no --shipping-url or REAFLOW_SHIPPING_URL", "no --travel-url or REAFLOW_TRAVEL_URL"}, f.missing(func(k string) string { return env[k] }))
+	f = &providerFlags{payments: "p", shipping: "s", email: "e", travel: "t"}
+	assert.Empty(t, f.missing(func(string) string { return "" }))
+	assert.Len(t, f.options(), 4)
 }
 
 func TestStatusOfUnknownRun(t *testing.T) {

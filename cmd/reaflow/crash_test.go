@@ -63,7 +63,8 @@ func newCrashRig(t *testing.T) *crashRig {
 func (r *crashRig) startEndpoint() {
 	r.t.Helper()
 	cmd := exec.Command(reaflowBin, "serve", "--listen", r.listen,
-		"--payments-url", r.sandboxURL+"/payments", "--shipping-url", r.sandboxURL+"/shipping", "--email-url", r.sandboxURL+"/email")
+		"--payments-url", r.sandboxURL+"/payments", "--shipping-url", r.sandboxURL+"/shipping", "--email-url", r.sandboxURL+"/email",
+		"--travel-url", r.sandboxURL+"/travel")
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	require.NoError(r.t, cmd.Start())
 	r.endpoint = cmd

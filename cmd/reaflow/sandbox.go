@@ -11,7 +11,7 @@ type sandboxCommand struct{ m *Main }
 
 func (*sandboxCommand) Name() string { return "sandbox" }
 func (*sandboxCommand) Summary() string {
-	return "serve fake payments, shipping, email and webhook providers with a ledger"
+	return "serve fake payments, shipping, email, travel and webhook providers with a ledger"
 }
 
 func (c *sandboxCommand) Run(ctx context.Context, args []string) error {
@@ -30,7 +30,7 @@ curl -s http://127.0.0.1:4010/sandbox/ledger`)
 		return err
 	}
 	fmt.Fprintf(c.m.Stdout, "sandbox providers on %s (ledger: %s/sandbox/ledger, faults: %s/sandbox/faults)\n", base, base, base)
-	fmt.Fprintf(c.m.Stdout, "point the built-in activities at them:\n  export REAFLOW_PAYMENTS_URL=%s/payments REAFLOW_SHIPPING_URL=%s/shipping REAFLOW_EMAIL_URL=%s/email\n", base, base, base)
+	fmt.Fprintf(c.m.Stdout, "point the built-in activities at them:\n  export REAFLOW_PAYMENTS_URL=%s/payments REAFLOW_SHIPPING_URL=%s/shipping REAFLOW_EMAIL_URL=%s/email REAFLOW_TRAVEL_URL=%s/travel\n", base, base, base, base)
 	<-ctx.Done()
 	return nil
 }

@@ -53,7 +53,7 @@ reaflow serve --listen 127.0.0.1:9080 --register --admin http://127.0.0.1:9070`)
 
 // providerFlags set the base URLs of the providers the built-in activities
 // call; empty flags leave the environment defaults of the activities package.
-type providerFlags struct{ payments, shipping, email string }
+type providerFlags struct{ payments, shipping, email, travel string }
 
 func addProviderFlags(fs interface {
 	StringVar(*string, string, string, string)
@@ -62,6 +62,7 @@ func addProviderFlags(fs interface {
 	fs.StringVar(&f.payments, "payments-url", "", "payments provider base URL (default env REAFLOW_PAYMENTS_URL)")
 	fs.StringVar(&f.shipping, "shipping-url", "", "shipping provider base URL (default env REAFLOW_SHIPPING_URL)")
 	fs.StringVar(&f.email, "email-url", "", "email provider base URL (default env REAFLOW_EMAIL_URL)")
+	fs.StringVar(&f.travel, "travel-url", "", "travel provider base URL (default env REAFLOW_TRAVEL_URL)")
 	return f
 }
 
@@ -76,6 +77,9 @@ func (f *providerFlags) options() []activities.BuiltinOption {
 	if f.email != "" {
 		opts = append(opts, activities.WithEmailURL(f.email))
 	}
+	if f.travel != "" {
+		opts = append(opts, activities.WithTravelURL(f.travel))
+	}
 	return opts
 }
 
@@ -87,6 +91,7 @@ func (f *providerFlags) missing(getenv func(string) string) []string {
 		{"--payments-url", f.payments, activities.EnvPaymentsURL},
 		{"--shipping-url", f.shipping, activities.EnvShippingURL},
 		{"--email-url", f.email, activities.EnvEmailURL},
+		{"--travel-url", f.travel, activities.EnvTravelURL},
 	} {
 		if p.value == "" && getenv(p.env) == "" {
 			out = append(out, fmt.Sprintf("no %s or %s", p.flag, p.env))

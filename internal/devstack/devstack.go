@@ -1,7 +1,9 @@
 // Package devstack runs a whole local reaflow on loopback: a restate-server,
 // the sandbox providers, and a reaflow endpoint with the built-in
-// activities pointed at the sandbox, registered with the server. The demo,
-// `reaflow dev` and the CLI's tests use it.
+// activities pointed at the sandbox (payments, shipping, email and travel,
+// as activities.WithProviderURL sets them, whatever the REAFLOW_*_URL
+// variables say), registered with the server. The demo, `reaflow dev` and
+// the CLI's and interpreter's tests use it.
 package devstack
 
 import (

@@ -1,8 +1,9 @@
-// Package sandbox serves fake payments, shipping, email and webhook providers that
-// behave like real HTTP APIs in the ways reaflow's guarantees depend on:
-// Stripe-style idempotency keys, terminal business errors, transient
-// failures on demand, and a ledger of every call and effect, so tests can
-// prove that a workflow applied each effect exactly once.
+// Package sandbox serves fake payments, shipping, email, travel and webhook
+// providers that behave like real HTTP APIs in the ways reaflow's
+// guarantees depend on: Stripe-style idempotency keys, terminal business
+// errors, transient failures on demand, and a ledger of every call and
+// effect, so tests can prove that a workflow applied each effect exactly
+// once.
 //
 // # Providers
 //
@@ -11,6 +12,8 @@
 //	POST /shipping/shipments              {orderId, address, items?}
 //	POST /shipping/shipments/{id}/cancel
 //	POST /email/messages                  {to, subject, body}
+//	POST /travel/bookings                 {kind, customer, item, amount?}
+//	POST /travel/bookings/{id}/cancel
 //	POST /webhooks/{name}                 any JSON (a billing system, a CRM, ...)
 //
 // Business refusals are terminal and look like the real thing: a charge for
@@ -18,12 +21,20 @@
 // WithDeclinedCustomers, or hit by a rule with "decline": true) answers 402
 // {"error":{"type":"card_error","code":"card_declined",...}}; an empty
 // address or one containing "INVALID" answers 422 invalid_address; an email
-// address without "@" answers 422 invalid_recipient; refunding or
-// cancelling an unknown object answers 404 resource_missing.
+// address without "@" answers 422 invalid_recipient; a booking whose item
+// contains "sold-out" (in any letter case), or one hit by a rule with
+// "decline": true, answers 422
+// {"error":{"type":"booking_error","code":"sold_out",...}};
+// refunding or cancelling an unknown object answers 404 resource_missing.
+//
+// A booking's kind is "flight", "hotel" or "car", its item what is booked
+// (a flight number, a hotel, a car class) and its optional amount a whole
+// number of cents; it answers {id, kind, item, customer, amount?, status:
+// "confirmed"}, and cancelling it {id, status: "cancelled"}.
 //
 // Object ids are counters per kind ("ch_000001", "shp_000001",
-// "TRK000000001"), so they are readable and deterministic for a given
-// sequence of effects.
+// "TRK000000001", "bk_000001"), so they are readable and deterministic for
+// a given sequence of effects.
 //
 // # Idempotency
 //
@@ -61,10 +72,13 @@
 //
 // # Ledger
 //
-// GET /sandbox/ledger reports every effect, the raw call count per
-// idempotency key (replays and injected failures included), and totals;
+// GET /sandbox/ledger reports every effect in the order it happened, each
+// with its sequence number, the raw call count per idempotency key
+// (replays and injected failures included), and totals;
 // DELETE /sandbox/ledger clears it. Clearing the ledger keeps the stored
 // idempotent answers, so a late retry still replays instead of applying a
 // second effect. In-process tests read the same data with Sandbox.Ledger,
-// tests against another process with FetchLedger.
+// tests against another process with FetchLedger; Ledger.EffectsOn lists
+// one route's effects in order, for example to check that a saga cancelled
+// its bookings in reverse order, each once.
 package sandbox

@@ -26,10 +26,11 @@ type FaultRule struct {
 	// ID is set by the sandbox when the rule is added.
 	ID int `json:"id,omitempty"`
 
-	// Provider is "payments", "shipping" or "email".
+	// Provider is "payments", "shipping", "email", "travel" or "webhooks".
 	Provider string `json:"provider,omitempty"`
 	// Path is a path.Match pattern on the URL path, such as
-	// "/payments/charges" or "/shipping/shipments/*/cancel".
+	// "/payments/charges", "/shipping/shipments/*/cancel" or
+	// "/travel/bookings/bk_000002/cancel".
 	Path           string `json:"path,omitempty"`
 	IdempotencyKey string `json:"idempotencyKey,omitempty"`
 	// Customer matches the "customer" field of the request body.
@@ -62,9 +63,10 @@ type FaultRule struct {
 	// answering, so a test can kill the caller while the call is in
 	// flight after the effect.
 	HoldAfterEffect Duration `json:"holdAfterEffect,omitempty"`
-	// Decline makes a matching charge a card decline: a real, stored,
-	// replayable 402 rather than a transient fault. Only charges look at
-	// it.
+	// Decline makes a matching charge a card decline (402 card_declined)
+	// and a matching booking sold out (422 sold_out): a real, stored,
+	// replayable refusal rather than a transient fault. Only charges and
+	// bookings look at it.
 	Decline bool `json:"decline,omitempty"`
 }
 

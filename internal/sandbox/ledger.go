@@ -12,9 +12,10 @@ import (
 
 // Ledger is what the providers saw and did.
 type Ledger struct {
-	// Effects lists every processed request in order: each applied effect
-	// and each stored business refusal (a declined card, an invalid
-	// address). Replays, injected failures and malformed requests are not
+	// Effects lists every processed request in the order it was
+	// processed, with increasing Seq: each applied effect and each stored
+	// business refusal (a declined card, an invalid address, a sold-out
+	// booking). Replays, injected failures and malformed requests are not
 	// effects.
 	Effects []Effect `json:"effects"`
 	// Calls counts raw POSTs per idempotency key, including replays,
@@ -25,6 +26,8 @@ type Ledger struct {
 
 // Effect is one processed request.
 type Effect struct {
+	// Seq numbers the effects of a Sandbox from 1 in the order they were
+	// applied, across all providers; it keeps counting after ResetLedger.
 	Seq      int    `json:"seq"`
 	Provider string `json:"provider"`
 	// Endpoint is the route, such as "POST /shipping/shipments/{id}/cancel";
@@ -112,6 +115,29 @@ func (l Ledger) EffectsFor(key string) []Effect {
 		}
 	}
 	return out
+}
+
+// EffectsOn returns the effects of one route, such as
+// "POST /travel/bookings/{id}/cancel" (see Effect.Endpoint), in the order
+// they happened.
+func (l Ledger) EffectsOn(endpoint string) []Effect {
+	var out []Effect
+	for _, e := range l.Effects {
+		if e.Endpoint == endpoint {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// ObjectIDs returns the ObjectID of each effect, in order: for effects on
+// a cancel route, the objects cancelled, in the order they were cancelled.
+func ObjectIDs(effects []Effect) []string {
+	ids := make([]string, len(effects))
+	for i, e := range effects {
+		ids[i] = e.ObjectID
+	}
+	return ids
 }
 
 // FetchLedger reads the ledger of a sandbox running at baseURL, for tests

@@ -24,6 +24,7 @@ type Sandbox struct {
 	lastID        map[string]int     // by id prefix
 	charges       map[string]*charge
 	shipments     map[string]*shipment
+	bookings      map[string]*booking
 	effects       []Effect
 	lastEffectSeq int
 	callsByKey    map[string]int
@@ -62,6 +63,7 @@ func New(opts ...Option) *Sandbox {
 		lastID:     map[string]int{},
 		charges:    map[string]*charge{},
 		shipments:  map[string]*shipment{},
+		bookings:   map[string]*booking{},
 		callsByKey: map[string]int{},
 	}
 	for _, opt := range opts {
@@ -77,6 +79,8 @@ func (s *Sandbox) routes() {
 	s.mux.HandleFunc("POST /shipping/shipments", s.provider("shipping", s.createShipment))
 	s.mux.HandleFunc("POST /shipping/shipments/{id}/cancel", s.provider("shipping", s.cancelShipment))
 	s.mux.HandleFunc("POST /email/messages", s.provider("email", s.sendEmail))
+	s.mux.HandleFunc("POST /travel/bookings", s.provider("travel", s.createBooking))
+	s.mux.HandleFunc("POST /travel/bookings/{id}/cancel", s.provider("travel", s.cancelBooking))
 	s.mux.HandleFunc("POST /webhooks/{name}", s.provider("webhooks", s.receiveWebhook))
 
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
@@ -106,7 +110,7 @@ func (s *Sandbox) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // Start serves the sandbox on addr (for example "127.0.0.1:4010"; empty
 // means a free loopback port) until ctx is done, and returns the base URL,
 // such as "http://127.0.0.1:4010". Provider URLs are the base URL plus
-// "/payments", "/shipping" or "/email".
+// "/payments", "/shipping", "/email" or "/travel".
 func (s *Sandbox) Start(ctx context.Context, addr string) (string, error) {
 	if addr == "" {
 		addr = "127.0.0.1:0"
