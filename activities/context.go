@@ -22,6 +22,12 @@ type Context struct {
 	// StepPath locates the step within the definition, including loop
 	// indexes, for example "/steps/2".
 	StepPath string
+	// CallbackID is set for a step marked "callback": hand it to the
+	// outside system that will finish the work; the step completes when
+	// that system resolves it (or fails when it rejects it), for example
+	// with `reaflow resolve CALLBACK_ID JSON`. Resolving it twice, or
+	// after the step timed out, has no effect.
+	CallbackID string
 
 	baseLogger *slog.Logger
 	logger     *slog.Logger

@@ -21,35 +21,26 @@ type activityCall struct {
 	StepID         string          `json:"stepId"`
 	StepPath       string          `json:"stepPath"`
 	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
+	CallbackID     string          `json:"callbackId,omitempty"`
 	Retry          rea.RunConfig   `json:"retry"`
 }
 
-// activity runs one activity step: one journaled Run, or one call to the
-// dedup object when the step has a dedup key.
+// activity runs one activity step: one journaled Run, one call to the
+// dedup object when the step has a dedup key, or a Run and a wait for the
+// callback when it is a callback step. Once it succeeds, its compensation
+// is registered.
 func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
-	var with any
-	if s.With != nil {
-		var err error
-		if with, err = s.With.Eval(&r.env); err != nil {
-			return nil, expressionFailed(&s.StepInfo, err)
-		}
-	}
-	input, err := json.Marshal(with)
+	call, err := r.call(&s.StepInfo, s.Activity, s.With, r.key(s.ID))
 	if err != nil {
-		return nil, expressionFailed(&s.StepInfo, err)
+		return nil, err
 	}
-	call := activityCall{
-		Activity:       s.Activity,
-		Input:          input,
-		WorkflowID:     r.env.Workflow.ID,
-		StepID:         s.ID,
-		StepPath:       s.Pointer,
-		IdempotencyKey: rea.IdempotencyKey(r.env.Workflow.ID, rea.Step(s.ID)),
-		Retry:          r.in.retryConfig(s),
-	}
+	call.Retry = r.in.retryConfig(s.Retry, s.ID)
 
 	var raw json.RawMessage
-	if s.Dedup != nil {
+	switch {
+	case s.Callback:
+		raw, err = r.journal.callback(call)
+	case s.Dedup != nil:
 		key, keyErr := s.Dedup.EvalString(&r.env)
 		if keyErr != nil {
 			return nil, expressionFailed(&s.StepInfo, keyErr)
@@ -58,7 +49,7 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 			return nil, expressionFailed(&s.StepInfo, fmt.Errorf("%s: dedup %s: the key is empty", s.Dedup.Pointer, s.Dedup.Source))
 		}
 		raw, err = r.journal.dedup(dedupObjectKey(s.Activity, key), call)
-	} else {
+	default:
 		raw, err = r.journal.run(call)
 	}
 	if err != nil {
@@ -70,7 +61,36 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 			return nil, stepFailed(s, restate.ToTerminalError(err))
 		}
 	}
+	if s.Compensate != nil {
+		if err := r.register(s, out); err != nil {
+			return nil, err
+		}
+	}
 	return out, nil
+}
+
+// call renders an activity call of step: its input from with, and the
+// identity the activity sees.
+func (r *runner) call(step *dsl.StepInfo, activity string, with *dsl.Template, key string) (activityCall, error) {
+	var value any
+	if with != nil {
+		var err error
+		if value, err = with.Eval(&r.env); err != nil {
+			return activityCall{}, expressionFailed(step, err)
+		}
+	}
+	input, err := json.Marshal(value)
+	if err != nil {
+		return activityCall{}, expressionFailed(step, err)
+	}
+	return activityCall{
+		Activity:       activity,
+		Input:          input,
+		WorkflowID:     r.env.Workflow.ID,
+		StepID:         step.ID,
+		StepPath:       r.stepPath(step.Pointer),
+		IdempotencyKey: key,
+	}, nil
 }
 
 // dedupObjectKey names the dedup object of a step: the activity and the
@@ -78,39 +98,6 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 // different activities never read each other's record.
 func dedupObjectKey(activity, key string) string {
 	return activity + "/" + key
-}
-
-// journal is what a run asks of Restate: the journaled calls of its
-// activity steps. The handler uses restateJournal; the interpreter's own
-// benchmarks replace it to measure the interpreter alone.
-type journal interface {
-	// run calls the activity inside one journaled Run.
-	run(call activityCall) (json.RawMessage, error)
-	// dedup asks the dedup object for key to run call, once across all
-	// workflows, and returns its recorded output.
-	dedup(key string, call activityCall) (json.RawMessage, error)
-}
-
-type restateJournal struct {
-	ctx restate.WorkflowContext
-	in  *interpreter
-}
-
-func (j restateJournal) run(call activityCall) (json.RawMessage, error) {
-	return rea.RunWithRetry(j.ctx, call.Retry, func(rctx restate.RunContext) (json.RawMessage, error) {
-		return j.in.call(rctx, call)
-	})
-}
-
-func (j restateJournal) dedup(key string, call activityCall) (json.RawMessage, error) {
-	outcome, err := restate.Object[rea.DedupOutcome](j.ctx, DedupService, key, "Run").Request(call)
-	if err != nil {
-		return nil, err
-	}
-	if outcome.Error != nil {
-		return nil, outcome.Error.Err()
-	}
-	return outcome.Output, nil
 }
 
 // runDeduped is the dedup object's handler body: it runs the call as one
@@ -131,6 +118,7 @@ func (in *interpreter) call(rctx restate.RunContext, call activityCall) (json.Ra
 		WorkflowID:     call.WorkflowID,
 		StepID:         call.StepID,
 		StepPath:       call.StepPath,
+		CallbackID:     call.CallbackID,
 	}, rctx.Log())
 	out, err := in.registry.Call(actx, call.Activity, call.Input)
 	if err != nil {
@@ -139,10 +127,11 @@ func (in *interpreter) call(rctx restate.RunContext, call activityCall) (json.Ra
 	return out, nil
 }
 
-// retryConfig maps a step's retry block onto Restate's Run retry options.
-func (in *interpreter) retryConfig(s *dsl.ActivityStep) rea.RunConfig {
+// retryConfig maps a retry block (nil for the default) onto Restate's Run
+// retry options; name labels the Run in the journal.
+func (in *interpreter) retryConfig(p *dsl.RetryPolicy, name string) rea.RunConfig {
 	rc := in.cfg.defaultRetry
-	if p := s.Retry; p != nil {
+	if p != nil {
 		rc.MaxRetries = rea.Unlimited
 		if p.MaxAttempts > 0 {
 			rc.MaxRetries = p.MaxAttempts - 1
@@ -157,6 +146,6 @@ func (in *interpreter) retryConfig(s *dsl.ActivityStep) rea.RunConfig {
 			rc.BackoffFactor = p.BackoffFactor
 		}
 	}
-	rc.Name = s.ID
+	rc.Name = name
 	return rc
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/dsl"
@@ -18,6 +19,14 @@ type noopJournal struct{ output json.RawMessage }
 
 func (j noopJournal) run(activityCall) (json.RawMessage, error)           { return j.output, nil }
 func (j noopJournal) dedup(string, activityCall) (json.RawMessage, error) { return j.output, nil }
+func (j noopJournal) callback(activityCall) (json.RawMessage, error)      { return j.output, nil }
+func (j noopJournal) sleep(time.Duration) error                           { return nil }
+func (j noopJournal) now() (time.Time, error)                             { return time.Time{}, nil }
+func (j noopJournal) signal(string) (json.RawMessage, error)              { return j.output, nil }
+func (j noopJournal) deadline(string, time.Duration) func()               { return func() {} }
+func (j noopJournal) blocks([]blockRequest, bool) ([]blockResult, []int, error) {
+	panic("the benchmarks have no parallel or foreach steps")
+}
 
 // benchDefinition returns a definition of k activity steps; templated steps
 // have a when guard and templates reading the input and the previous step.

@@ -44,6 +44,7 @@ func Example() {
 	fmt.Println(reg.Names())
 	// Output:
 	// Reaflow
+	// ReaflowBlock
 	// ReaflowDedup
-	// [cancelShipment charge email fraudScore http refund ship]
+	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }

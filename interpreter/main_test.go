@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,10 +38,21 @@ var testRetry = rea.RunConfig{MaxRetries: rea.Unlimited, InitialDelay: 20 * time
 
 func TestMain(m *testing.M) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	var serverOptions []restateserver.Option
+	if os.Getenv("REAFLOW_ALWAYS_REPLAY") != "" {
+		// The server suspends an invocation whenever it waits, so every
+		// step after the first is reached by replaying the journal.
+		serverOptions = append(serverOptions, restateserver.WithEnv("RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=0s"))
+	}
 	stack, err := devstack.Start(context.Background(),
 		devstack.WithLogger(logger),
+		devstack.WithRestateOptions(serverOptions...),
 		devstack.WithInterpreterOptions(interpreter.WithDefaultRetry(testRetry)),
-		devstack.WithActivities(func(reg *activities.Registry) { activities.Register(reg, "inspect", inspect) }))
+		devstack.WithActivities(func(reg *activities.Registry) {
+			activities.Register(reg, "inspect", inspect)
+			activities.Register(reg, "record", record)
+			activities.Register(reg, "failWith", failWith)
+		}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
@@ -60,12 +72,51 @@ type inspectOutput struct {
 	WorkflowID     string `json:"workflowId"`
 	StepID         string `json:"stepId"`
 	StepPath       string `json:"stepPath"`
+	CallbackID     string `json:"callbackId,omitempty"`
 	Echo           any    `json:"echo"`
 }
 
-// inspect returns its input and the activity context it was called with.
+// inspect returns its input and the activity context it was called with;
+// it hands callback ids to the test through callbacks.
 func inspect(ctx *activities.Context, in any) (inspectOutput, error) {
-	return inspectOutput{IdempotencyKey: ctx.IdempotencyKey, WorkflowID: ctx.WorkflowID, StepID: ctx.StepID, StepPath: ctx.StepPath, Echo: in}, nil
+	if ctx.CallbackID != "" {
+		callbacks.Store(ctx.WorkflowID+"/"+ctx.StepID, ctx.CallbackID)
+	}
+	return inspectOutput{IdempotencyKey: ctx.IdempotencyKey, WorkflowID: ctx.WorkflowID, StepID: ctx.StepID, StepPath: ctx.StepPath, CallbackID: ctx.CallbackID, Echo: in}, nil
+}
+
+// callbacks maps "workflow id/step id" to the callback id the step's
+// activity was given.
+var callbacks sync.Map
+
+// recorded holds, per workflow id, the labels record was called with, in
+// call order.
+var recorded = struct {
+	sync.Mutex
+	calls map[string][]string
+}{calls: map[string][]string{}}
+
+// record notes its label for the calling workflow.
+func record(ctx *activities.Context, in struct {
+	Label string `json:"label"`
+}) (string, error) {
+	recorded.Lock()
+	defer recorded.Unlock()
+	recorded.calls[ctx.WorkflowID] = append(recorded.calls[ctx.WorkflowID], in.Label)
+	return in.Label, nil
+}
+
+func recordedCalls(workflowID string) []string {
+	recorded.Lock()
+	defer recorded.Unlock()
+	return append([]string(nil), recorded.calls[workflowID]...)
+}
+
+// failWith fails terminally with the code it is given.
+func failWith(_ *activities.Context, in struct {
+	Code string `json:"code"`
+}) (any, error) {
+	return nil, activities.TerminalErrorf(in.Code, "failing with %s as asked", in.Code)
 }
 
 // uniqueID returns a workflow id no other test run uses.

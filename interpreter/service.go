@@ -19,6 +19,9 @@ const (
 	// DedupService is keyed by dedup key; its exclusive Run handler runs a
 	// step at most once per key.
 	DedupService = "ReaflowDedup"
+	// BlockService runs a parallel branch or a range of foreach items as a
+	// child invocation of a run.
+	BlockService = "ReaflowBlock"
 )
 
 // RunRequest is the input of the Reaflow workflow's Run handler. The
@@ -89,8 +92,12 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		loadOptions: append([]dsl.Option{dsl.WithActivities(reg.Has), dsl.WithActivityNames(reg.Names()...)}, cfg.loadOptions...),
 	}
 	workflow := restate.NewWorkflow(WorkflowService).
-		Handler("Run", restate.NewWorkflowHandler(in.run))
-	return []restate.ServiceDefinition{workflow, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity)}
+		Handler("Run", restate.NewWorkflowHandler(in.run)).
+		Handler("Signal", restate.NewWorkflowSharedHandler(in.signal)).
+		Handler("Await", restate.NewWorkflowSharedHandler(await))
+	block := restate.NewService(BlockService).
+		Handler("Run", restate.NewServiceHandler(in.block))
+	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity)}
 }
 
 // interpreter is shared by all runs and read-only after New.

@@ -3,6 +3,7 @@ package interpreter
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	restate "github.com/restatedev/sdk-go"
 
@@ -19,6 +20,23 @@ const (
 	codeExpression restate.Code = 422
 	// codeStepFailed: an activity failed terminally or ran out of retries.
 	codeStepFailed restate.Code = 500
+	// codeCancelled: the run was cancelled (Restate's own code for it).
+	codeCancelled restate.Code = 409
+)
+
+// Error codes the interpreter gives failures, besides the activities' own
+// and those of fail steps; catch handlers match them.
+const (
+	// CodeTimeout: a step or the workflow ran past its timeout.
+	CodeTimeout = "timeout"
+	// CodeCallbackRejected: an outside system rejected a step's callback.
+	CodeCallbackRejected = "callback_rejected"
+	// CodeFailed: an activity failed without a code of its own, for
+	// example when its retries ran out.
+	CodeFailed = "failed"
+	// CodeExpression: an expression failed at run time. catch handlers
+	// do not take it: it is a mistake in the definition.
+	CodeExpression = "expression_failed"
 )
 
 // Metadata keys on the terminal errors of failed runs, for clients that
@@ -28,6 +46,57 @@ const (
 	MetaStep = "reaflow.step"
 	MetaCode = "reaflow.code"
 )
+
+// failure is a step's terminal failure in a form that travels between
+// invocations (a block's result) and that catch handlers see.
+type failure struct {
+	Status   restate.Code      `json:"status"`
+	Message  string            `json:"message"`
+	Metadata map[string]string `json:"metadata,omitempty"`
+}
+
+func failureOf(err error) failure {
+	t := restate.AsTerminalError(err)
+	if t == nil {
+		return failure{Status: codeStepFailed, Message: err.Error()}
+	}
+	return failure{Status: t.Code(), Message: t.Message(), Metadata: t.Metadata().ToMap()}
+}
+
+func (f *failure) err() error {
+	return restate.ToTerminalError(errors.New(f.Message), restate.WithErrorCode(f.Status), restate.WithMetadataMap(f.Metadata))
+}
+
+// catchable returns what a catch handler sees of err, and false for
+// errors no handler takes: cancellation, and anything not terminal (a
+// deadline of an enclosing step, a return).
+func catchable(err error) (dsl.ErrorInfo, bool) {
+	t := restate.AsTerminalError(err)
+	if t == nil || t.Code() == codeCancelled || t.Code() == codeBadRequest {
+		return dsl.ErrorInfo{}, false
+	}
+	md := t.Metadata()
+	code := md.Get(MetaCode)
+	switch {
+	case t.Code() == codeExpression:
+		return dsl.ErrorInfo{}, false
+	case code == "":
+		code = CodeFailed
+	}
+	return dsl.ErrorInfo{Code: code, Message: t.Message(), Step: md.Get(MetaStep)}, true
+}
+
+func isCancelled(err error) bool {
+	t := restate.AsTerminalError(err)
+	return t != nil && t.Code() == codeCancelled
+}
+
+// failed is the terminal error of a step that fails with a code of the
+// interpreter's or a fail step's.
+func failed(step *dsl.StepInfo, code, message string) error {
+	return restate.ToTerminalError(fmt.Errorf("step %q failed: %s: %s", step.ID, code, message),
+		restate.WithErrorCode(codeStepFailed), restate.WithMetadataMap(map[string]string{MetaStep: step.ID, MetaCode: code}))
+}
 
 // classify is the one place that decides whether an activity error is
 // retried: an activities.Error marked terminal becomes a Restate terminal
@@ -64,7 +133,12 @@ func stepFailed(s *dsl.ActivityStep, err error) error {
 	if !errors.As(err, &terminal) {
 		return err
 	}
-	code := terminal.Metadata().Get(MetaCode)
-	return restate.ToTerminalError(fmt.Errorf("step %q (activity %s) failed: %s", s.ID, s.Activity, terminal.Message()),
+	code, msg := terminal.Metadata().Get(MetaCode), terminal.Message()
+	if code != "" && !strings.HasPrefix(msg, code+": ") {
+		// Clients see the message only (Restate's ingress drops the
+		// metadata), so the code a catch would match goes in it too.
+		msg = code + ": " + msg
+	}
+	return restate.ToTerminalError(fmt.Errorf("step %q (activity %s) failed: %s", s.ID, s.Activity, msg),
 		restate.WithErrorCode(codeStepFailed), restate.WithMetadataMap(map[string]string{MetaStep: s.ID, MetaCode: code}))
 }

@@ -1,0 +1,106 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/reaflow/reaflow/dsl"
+)
+
+// switchStep runs the steps of the first case that holds, or the default,
+// in this invocation. Its output is their outputs by step id; nil when
+// nothing matched and there is no default.
+func (r *runner) switchStep(s *dsl.SwitchStep) (any, bool, error) {
+	for _, c := range s.Cases {
+		match, err := c.When.EvalBool(&r.env)
+		if err != nil {
+			return nil, false, expressionFailed(&s.StepInfo, err)
+		}
+		if match {
+			out, err := r.steps(c.Steps)
+			return out, err == nil, err
+		}
+	}
+	if s.Default == nil {
+		return nil, true, nil
+	}
+	out, err := r.steps(s.Default)
+	return out, err == nil, err
+}
+
+// sleep waits for the step's duration, or until its time: a time in the
+// past does not wait. The current time comes from the journal, so a replay
+// waits (or not) exactly as the first run did.
+func (r *runner) sleep(s *dsl.SleepStep) error {
+	d := s.Duration
+	if s.Until != nil {
+		value, err := s.Until.Eval(&r.env)
+		if err != nil {
+			return expressionFailed(&s.StepInfo, err)
+		}
+		until, err := parseTime(value)
+		if err != nil {
+			return expressionFailed(&s.StepInfo, fmt.Errorf("%s: sleep until %s: %w", s.Until.Pointer, s.Until.Source, err))
+		}
+		now, err := r.journal.now()
+		if err != nil {
+			return err
+		}
+		if d = until.Sub(now); d <= 0 {
+			return nil
+		}
+	}
+	return r.journal.sleep(d)
+}
+
+// parseTime accepts an RFC 3339 time or Unix milliseconds.
+func parseTime(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case string:
+		t, err := time.Parse(time.RFC3339Nano, v)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not an RFC 3339 time such as \"2026-01-02T15:04:05Z\"", v)
+		}
+		return t, nil
+	case float64:
+		return time.UnixMilli(int64(v)), nil
+	case int:
+		return time.UnixMilli(int64(v)), nil
+	}
+	return time.Time{}, fmt.Errorf("expected an RFC 3339 time or Unix milliseconds, got %T", v)
+}
+
+// await waits for the step's signal; the payload (already checked against
+// the step's schema when it was sent) is the step's output.
+func (r *runner) await(s *dsl.AwaitStep) (any, error) {
+	raw, err := r.journal.signal(s.Signal)
+	if err != nil {
+		return nil, err
+	}
+	var out any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return nil, failed(&s.StepInfo, CodeFailed, "signal payload: "+err.Error())
+		}
+	}
+	return out, nil
+}
+
+// fail fails the step with its error code and rendered message.
+func (r *runner) fail(s *dsl.FailStep) error {
+	message := s.Error
+	if s.Message != nil {
+		value, err := s.Message.Eval(&r.env)
+		if err != nil {
+			return expressionFailed(&s.StepInfo, err)
+		}
+		if text, ok := value.(string); ok {
+			message = text
+		} else {
+			encoded, _ := json.Marshal(value)
+			message = string(encoded)
+		}
+	}
+	return failed(&s.StepInfo, s.Error, message)
+}

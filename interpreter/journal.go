@@ -1,0 +1,254 @@
+package interpreter
+
+import (
+	"encoding/json"
+	"time"
+
+	restate "github.com/restatedev/sdk-go"
+
+	"github.com/reaflow/reaflow/rea"
+)
+
+// journal is what a run asks of Restate. Every method is one journaled
+// operation (or a fixed group of them), so a replay makes the same calls
+// in the same order. The handlers use restateJournal; the interpreter's
+// benchmarks replace it to measure the interpreter alone.
+type journal interface {
+	// run calls the activity inside one journaled Run.
+	run(call activityCall) (json.RawMessage, error)
+	// dedup asks the dedup object for key to run call, once across all
+	// workflows, and returns its recorded output.
+	dedup(key string, call activityCall) (json.RawMessage, error)
+	// callback creates a callback (an awakeable), runs call with its id,
+	// then waits until the callback is resolved and returns its value.
+	callback(call activityCall) (json.RawMessage, error)
+	// sleep waits durably.
+	sleep(d time.Duration) error
+	// now returns the time, journaled so that a replay sees the same.
+	now() (time.Time, error)
+	// signal waits for the run's signal name and returns its payload.
+	signal(name string) (json.RawMessage, error)
+	// blocks runs each request as a child invocation, concurrently, and
+	// returns their results by index and the indexes in the order the
+	// children finished. With failFast, the first failed result cancels
+	// the others and is returned as the error. Results of children stopped
+	// early are still collected, so that their compensations are not lost.
+	blocks(reqs []blockRequest, failFast bool) (results []blockResult, order []int, err error)
+	// deadline makes every wait until done fail with a *timeoutError
+	// naming id once d has passed.
+	deadline(id string, d time.Duration) (done func())
+}
+
+// timeoutError is returned by a wait whose deadline passed; the step (or
+// workflow, id "") that set the deadline turns it into its failure.
+type timeoutError struct {
+	id      string
+	timeout time.Duration
+}
+
+func (e *timeoutError) Error() string { return "timed out after " + e.timeout.String() }
+
+// restateJournal implements journal on a handler's Restate context.
+type restateJournal struct {
+	ctx restate.Context
+	in  *interpreter
+	// workflowID is the key of the run's Reaflow workflow, whose promises
+	// carry signals.
+	workflowID string
+	// promises is the workflow's own context in its Run handler; nil in
+	// block invocations, which wait for signals through the workflow's
+	// Await handler.
+	promises restate.WorkflowSharedContext
+	timers   []timer
+}
+
+// timer is an active deadline.
+type timer struct {
+	id      string
+	timeout time.Duration
+	fut     restate.AfterFuture
+}
+
+func (j *restateJournal) deadline(id string, d time.Duration) func() {
+	j.timers = append(j.timers, timer{id: id, timeout: d, fut: restate.After(j.ctx, d)})
+	n := len(j.timers)
+	return func() { j.timers = j.timers[:n-1] }
+}
+
+// wait blocks until fut completes or a deadline passes, whichever comes
+// first. Without deadlines it returns at once and the caller's Result or
+// Response does the waiting.
+func (j *restateJournal) wait(fut restate.Future) error {
+	if len(j.timers) == 0 {
+		return nil
+	}
+	futs := []restate.Future{fut}
+	for _, t := range j.timers {
+		futs = append(futs, t.fut)
+	}
+	first, err := restate.WaitFirst(j.ctx, futs...)
+	if err != nil {
+		return err
+	}
+	return j.expired(first)
+}
+
+// expired returns the timeout of the deadline whose timer is fut, or nil.
+func (j *restateJournal) expired(fut restate.Future) error {
+	for _, t := range j.timers {
+		if t.fut == fut {
+			return &timeoutError{id: t.id, timeout: t.timeout}
+		}
+	}
+	return nil
+}
+
+func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
+	fn := func(rctx restate.RunContext) (json.RawMessage, error) { return j.in.call(rctx, call) }
+	if len(j.timers) == 0 {
+		return rea.RunWithRetry(j.ctx, call.Retry, fn)
+	}
+	fut := restate.RunAsync(j.ctx, fn, call.Retry.Options()...)
+	if err := j.wait(fut); err != nil {
+		return nil, err
+	}
+	return fut.Result()
+}
+
+func (j *restateJournal) dedup(key string, call activityCall) (json.RawMessage, error) {
+	fut := restate.Object[rea.DedupOutcome](j.ctx, DedupService, key, "Run").RequestFuture(call)
+	if err := j.wait(fut); err != nil {
+		return nil, err
+	}
+	outcome, err := fut.Response()
+	if err != nil {
+		return nil, err
+	}
+	if outcome.Error != nil {
+		return nil, outcome.Error.Err()
+	}
+	return outcome.Output, nil
+}
+
+func (j *restateJournal) callback(call activityCall) (json.RawMessage, error) {
+	awakeable := restate.Awakeable[json.RawMessage](j.ctx)
+	call.CallbackID = awakeable.Id()
+	if _, err := j.run(call); err != nil {
+		return nil, err
+	}
+	if err := j.wait(awakeable); err != nil {
+		return nil, err
+	}
+	out, err := awakeable.Result()
+	if err != nil && !isCancelled(err) {
+		return nil, restate.ToTerminalError(err, restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, CodeCallbackRejected))
+	}
+	return out, err
+}
+
+func (j *restateJournal) sleep(d time.Duration) error {
+	fut := restate.After(j.ctx, d)
+	if err := j.wait(fut); err != nil {
+		return err
+	}
+	return fut.Done()
+}
+
+func (j *restateJournal) now() (time.Time, error) {
+	return restate.Run(j.ctx, func(restate.RunContext) (time.Time, error) { return time.Now(), nil }, restate.WithName("now"))
+}
+
+func (j *restateJournal) signal(name string) (json.RawMessage, error) {
+	var fut interface {
+		restate.Future
+		Result() (json.RawMessage, error)
+	}
+	if j.promises != nil {
+		fut = promiseResult{restate.Promise[json.RawMessage](j.promises, signalPromise(name))}
+	} else {
+		fut = responseResult{restate.Workflow[json.RawMessage](j.ctx, WorkflowService, j.workflowID, "Await").RequestFuture(name)}
+	}
+	if err := j.wait(fut); err != nil {
+		return nil, err
+	}
+	return fut.Result()
+}
+
+// promiseResult and responseResult give a durable promise and a call the
+// same Result method.
+type promiseResult struct {
+	restate.DurablePromise[json.RawMessage]
+}
+
+func (p promiseResult) Result() (json.RawMessage, error) { return p.DurablePromise.Result() }
+
+type responseResult struct {
+	restate.ResponseFuture[json.RawMessage]
+}
+
+func (r responseResult) Result() (json.RawMessage, error) { return r.Response() }
+
+func (j *restateJournal) blocks(reqs []blockRequest, failFast bool) ([]blockResult, []int, error) {
+	futs := make([]restate.ResponseFuture[blockResult], len(reqs))
+	index := make(map[restate.Future]int, len(reqs))
+	waitOn := make([]restate.Future, 0, len(reqs)+len(j.timers))
+	for i, req := range reqs {
+		futs[i] = restate.Service[blockResult](j.ctx, BlockService, "Run").RequestFuture(req)
+		index[futs[i]] = i
+		waitOn = append(waitOn, futs[i])
+	}
+	for _, t := range j.timers {
+		waitOn = append(waitOn, t.fut)
+	}
+	results := make([]blockResult, len(reqs))
+	done := make([]bool, len(reqs))
+	order := make([]int, 0, len(reqs))
+	var stop error
+	it := restate.WaitIter(j.ctx, waitOn...)
+	for remaining := len(reqs); remaining > 0 && stop == nil && it.Next(); {
+		fut := it.Value()
+		i, ok := index[fut]
+		if !ok {
+			stop = j.expired(fut)
+			break
+		}
+		results[i], done[i] = j.response(futs[i]), true
+		order = append(order, i)
+		remaining--
+		if failFast && results[i].Failure != nil {
+			stop = results[i].Failure.err()
+		}
+	}
+	if err := it.Err(); err != nil {
+		stop = err
+	}
+	if stop == nil {
+		return results, order, nil
+	}
+	// Stop the children still running and collect what they did: a
+	// cancelled child returns its completed steps' compensations.
+	for i := range futs {
+		if !done[i] {
+			restate.CancelInvocation(j.ctx, futs[i].GetInvocationId())
+		}
+	}
+	for i := range futs {
+		if !done[i] {
+			results[i] = j.response(futs[i])
+			order = append(order, i)
+		}
+	}
+	return results, order, stop
+}
+
+// response returns a child's result; a child that failed as a whole (it
+// cannot, short of a bug or a cancellation before it started) becomes a
+// failed result.
+func (j *restateJournal) response(fut restate.ResponseFuture[blockResult]) blockResult {
+	res, err := fut.Response()
+	if err != nil {
+		f := failureOf(err)
+		return blockResult{Failure: &f}
+	}
+	return res
+}
