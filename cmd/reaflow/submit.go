@@ -85,6 +85,12 @@ func (m *Main) submit(ctx context.Context, target *restateFlags, file, definitio
 
 // readInput reads --input: inline JSON, @file, or @- for stdin.
 func readInput(stdin io.Reader, arg string) (json.RawMessage, error) {
+	return readJSON(stdin, "--input", arg)
+}
+
+// readJSON reads a JSON argument given as inline JSON, @file, or @- for
+// stdin; what names the argument in errors. An empty arg is no value (nil).
+func readJSON(stdin io.Reader, what, arg string) (json.RawMessage, error) {
 	var data []byte
 	switch {
 	case arg == "":
@@ -92,12 +98,12 @@ func readInput(stdin io.Reader, arg string) (json.RawMessage, error) {
 	case arg == "@-":
 		var err error
 		if data, err = io.ReadAll(stdin); err != nil {
-			return nil, fmt.Errorf("--input @-: %w", err)
+			return nil, fmt.Errorf("%s @-: %w", what, err)
 		}
 	case strings.HasPrefix(arg, "@"):
 		var err error
 		if data, err = os.ReadFile(arg[1:]); err != nil {
-			return nil, fmt.Errorf("--input: %w", err)
+			return nil, fmt.Errorf("%s: %w", what, err)
 		}
 	default:
 		data = []byte(arg)
@@ -105,7 +111,7 @@ func readInput(stdin io.Reader, arg string) (json.RawMessage, error) {
 	if !json.Valid(data) {
 		var v any
 		err := json.Unmarshal(data, &v)
-		return nil, fmt.Errorf("--input is not valid JSON: %v", err)
+		return nil, fmt.Errorf("%s is not valid JSON: %v", what, err)
 	}
 	return data, nil
 }

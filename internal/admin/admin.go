@@ -1,17 +1,42 @@
 // Package admin is a small client for Restate's admin API: registering a
-// service endpoint and querying the introspection tables with SQL.
+// service endpoint, querying the introspection tables with SQL and
+// cancelling invocations.
 package admin
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 )
+
+var (
+	// ErrInvocationNotFound means Restate knows no invocation with the id.
+	ErrInvocationNotFound = errors.New("no such invocation")
+	// ErrInvocationCompleted means the invocation has already ended.
+	ErrInvocationCompleted = errors.New("the invocation has already completed")
+)
+
+// APIError is an error answer of the admin API.
+type APIError struct {
+	Method, Path string
+	// StatusCode is the HTTP status, such as 404; Status its text.
+	StatusCode int
+	Status     string
+	// Message is the "message" field of the answer, or the whole answer
+	// when it has none.
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, e.Status, e.Message)
+}
 
 // Client talks to one Restate admin URL.
 type Client struct {
@@ -48,6 +73,27 @@ func (c *Client) Query(ctx context.Context, sql string) ([]map[string]any, error
 	return result.Rows, nil
 }
 
+// CancelInvocation asks Restate to cancel an invocation in flight. Restate
+// then fails the invocation's pending or next operation with a terminal
+// "cancelled" error, so the handler can run its compensations before it
+// ends; the call returns once Restate has accepted the cancellation, not
+// when the invocation has ended. The error wraps ErrInvocationNotFound for
+// an unknown id and ErrInvocationCompleted for an invocation that has
+// already ended.
+func (c *Client) CancelInvocation(ctx context.Context, invocationID string) error {
+	err := c.do(ctx, http.MethodPatch, "/invocations/"+url.PathEscape(invocationID)+"/cancel", nil, nil)
+	var answer *APIError
+	if errors.As(err, &answer) {
+		switch answer.StatusCode {
+		case http.StatusNotFound:
+			return fmt.Errorf("%w %s: %s", ErrInvocationNotFound, invocationID, answer.Message)
+		case http.StatusConflict:
+			return fmt.Errorf("%w: %s", ErrInvocationCompleted, answer.Message)
+		}
+	}
+	return err
+}
+
 func (c *Client) do(ctx context.Context, method, path string, body []byte, out any) error {
 	req, err := http.NewRequestWithContext(ctx, method, c.URL+path, bytes.NewReader(body))
 	if err != nil {
@@ -68,7 +114,14 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 		return fmt.Errorf("%s %s: read response: %w", method, path, err)
 	}
 	if resp.StatusCode >= 300 {
-		return fmt.Errorf("%s %s: %s: %s", method, path, resp.Status, strings.TrimSpace(string(data)))
+		answer := &APIError{Method: method, Path: path, StatusCode: resp.StatusCode, Status: resp.Status, Message: strings.TrimSpace(string(data))}
+		var body struct {
+			Message string `json:"message"`
+		}
+		if json.Unmarshal(data, &body) == nil && body.Message != "" {
+			answer.Message = body.Message
+		}
+		return answer
 	}
 	if out == nil {
 		return nil
