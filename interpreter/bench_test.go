@@ -20,7 +20,7 @@ type noopJournal struct{ output json.RawMessage }
 func (j noopJournal) run(activityCall) (json.RawMessage, error)           { return j.output, nil }
 func (j noopJournal) dedup(string, activityCall) (json.RawMessage, error) { return j.output, nil }
 func (j noopJournal) callback(activityCall) (json.RawMessage, error)      { return j.output, nil }
-func (j noopJournal) sleep(time.Duration) error                           { return nil }
+func (j noopJournal) sleep(string, time.Duration) error                   { return nil }
 func (j noopJournal) now() (time.Time, error)                             { return time.Time{}, nil }
 func (j noopJournal) signal(string) (json.RawMessage, error)              { return j.output, nil }
 func (j noopJournal) deadline(string, time.Duration) func()               { return func() {} }

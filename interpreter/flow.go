@@ -51,7 +51,7 @@ func (r *runner) sleep(s *dsl.SleepStep) error {
 			return nil
 		}
 	}
-	return r.journal.sleep(d)
+	return r.journal.sleep(s.ID, d)
 }
 
 // parseTime accepts an RFC 3339 time or Unix milliseconds.

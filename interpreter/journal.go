@@ -22,8 +22,8 @@ type journal interface {
 	// callback creates a callback (an awakeable), runs call with its id,
 	// then waits until the callback is resolved and returns its value.
 	callback(call activityCall) (json.RawMessage, error)
-	// sleep waits durably.
-	sleep(d time.Duration) error
+	// sleep waits durably; name labels the timer in the journal.
+	sleep(name string, d time.Duration) error
 	// now returns the time, journaled so that a replay sees the same.
 	now() (time.Time, error)
 	// signal waits for the run's signal name and returns its payload.
@@ -70,7 +70,11 @@ type timer struct {
 }
 
 func (j *restateJournal) deadline(id string, d time.Duration) func() {
-	j.timers = append(j.timers, timer{id: id, timeout: d, fut: restate.After(j.ctx, d)})
+	name := "timeout"
+	if id != "" {
+		name += " " + id
+	}
+	j.timers = append(j.timers, timer{id: id, timeout: d, fut: restate.After(j.ctx, d, restate.WithName(name))})
 	n := len(j.timers)
 	return func() { j.timers = j.timers[:n-1] }
 }
@@ -146,8 +150,8 @@ func (j *restateJournal) callback(call activityCall) (json.RawMessage, error) {
 	return out, err
 }
 
-func (j *restateJournal) sleep(d time.Duration) error {
-	fut := restate.After(j.ctx, d)
+func (j *restateJournal) sleep(name string, d time.Duration) error {
+	fut := restate.After(j.ctx, d, restate.WithName(name))
 	if err := j.wait(fut); err != nil {
 		return err
 	}
