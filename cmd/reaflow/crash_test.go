@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"net"
+	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -88,21 +90,39 @@ func (r *crashRig) killEndpoint() {
 }
 
 func (r *crashRig) submit(id string) {
+	r.submitDefinition(id, crashDefinition, "")
+}
+
+// submitDefinition starts a run of definition with input (JSON text).
+func (r *crashRig) submitDefinition(id, definition, input string) {
 	r.t.Helper()
 	_, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](ingress.NewClient(r.server.IngressURL), interpreter.WorkflowService, id, "Run").
-		Send(r.t.Context(), interpreter.RunRequest{Definition: crashDefinition})
+		Send(r.t.Context(), interpreter.RunRequest{Definition: definition, Input: json.RawMessage(input)})
 	require.NoError(r.t, err)
 }
 
 func (r *crashRig) attach(id string) map[string]string {
 	r.t.Helper()
-	ctx, cancel := context.WithTimeout(r.t.Context(), time.Minute)
-	defer cancel()
-	out, err := ingress.WorkflowHandle[json.RawMessage](ingress.NewClient(r.server.IngressURL), interpreter.WorkflowService, id).Attach(ctx)
+	out, err := r.result(id)
 	require.NoError(r.t, err)
 	var result map[string]string
 	require.NoError(r.t, json.Unmarshal(out, &result))
 	return result
+}
+
+// result waits for the run's output or failure.
+func (r *crashRig) result(id string) (json.RawMessage, error) {
+	ctx, cancel := context.WithTimeout(r.t.Context(), time.Minute)
+	defer cancel()
+	return ingress.WorkflowHandle[json.RawMessage](ingress.NewClient(r.server.IngressURL), interpreter.WorkflowService, id).Attach(ctx)
+}
+
+// killWhile SIGKILLs the endpoint once cond holds, and starts it again.
+func (r *crashRig) killWhile(what string, cond func() bool) {
+	r.t.Helper()
+	require.Eventually(r.t, cond, 20*time.Second, 5*time.Millisecond, what)
+	r.killEndpoint()
+	r.startEndpoint()
 }
 
 // assertOneEffectPerStep checks the ledger: every step's key has exactly
@@ -159,4 +179,83 @@ func TestCrashBetweenSteps(t *testing.T) {
 
 	r.attach(id)
 	r.assertOneEffectPerStep(id, map[string]func(int) bool{"charge": exactly(1), "ship": atLeast(1), "notify": exactly(1)})
+}
+
+func readExample(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile("../../workflows/" + name)
+	require.NoError(t, err)
+	return string(data)
+}
+
+// The endpoint dies while the saga undoes the hotel booking, after the
+// provider cancelled it but before the answer reached the journal. The
+// restarted endpoint finishes the compensations: each booking is cancelled
+// exactly once, in reverse order, and the deposit refunded once.
+func TestCrashDuringCompensation(t *testing.T) {
+	r := newCrashRig(t)
+	id := "crash-saga-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	undoHotel := rea.IdempotencyKey(id, rea.Step("hotel"), rea.Role("compensate"))
+	require.NoError(t, r.providers.AddFaults(sandbox.FaultRule{IdempotencyKey: undoHotel, Times: 1, HoldAfterEffect: sandbox.Duration(20 * time.Second)}))
+
+	r.submitDefinition(id, readExample(t, "trip-booking.json"), tripInput(id, "sold-out-suv"))
+	r.killWhile("the hotel's cancellation was applied and its answer is held", func() bool {
+		return len(r.providers.Ledger().EffectsFor(undoHotel)) == 1
+	})
+	_, err := r.result(id)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "compensated: hotel, flight, deposit")
+
+	ledger := r.providers.Ledger()
+	_, undo, order := sagaEffects(ledger, id)
+	assert.Equal(t, []string{"deposit", "flight", "hotel", "car", "tellSoldOut", "undo hotel", "undo flight", "undo deposit"}, order)
+	for _, step := range []string{"deposit", "flight", "hotel"} {
+		assert.Len(t, undo[step], 1, "compensations of %s", step)
+	}
+	assert.GreaterOrEqual(t, ledger.Calls[undoHotel], 2, "the cancellation was sent again with its key after the crash")
+}
+
+// The endpoint dies while one foreach item of a parallel branch waits for
+// its provider's held answer. After the restart, every item's shipment,
+// the charge and the receipt are each applied exactly once.
+func TestCrashDuringParallelForeach(t *testing.T) {
+	r := newCrashRig(t)
+	id := "crash-fanout-" + strconv.FormatInt(time.Now().UnixNano(), 36)
+	itemKey := func(i int) string { return rea.IdempotencyKey(id, rea.Step("lines"), rea.Index(i), rea.Step("ship")) }
+	require.NoError(t, r.providers.AddFaults(sandbox.FaultRule{IdempotencyKey: itemKey(2), Times: 1, HoldAfterEffect: sandbox.Duration(20 * time.Second)}))
+
+	r.submitDefinition(id, readExample(t, "order-approval.json"), orderApprovalInput(id, 20))
+	r.killWhile("item 2 was shipped and its answer is held", func() bool {
+		return len(r.providers.Ledger().EffectsFor(itemKey(2))) == 1
+	})
+	out, err := r.result(id)
+	require.NoError(t, err)
+	var result struct {
+		Tracking []string `json:"tracking"`
+	}
+	require.NoError(t, json.Unmarshal(out, &result))
+	require.Len(t, result.Tracking, 4)
+
+	ledger := r.providers.Ledger()
+	for i := range 4 {
+		effects := ledger.EffectsFor(itemKey(i))
+		require.Len(t, effects, 1, "effects of item %d", i)
+		assert.Equal(t, result.Tracking[i], trackingOf(t, effects[0]), "item %d kept its first shipment", i)
+	}
+	assert.GreaterOrEqual(t, ledger.Calls[itemKey(2)], 2)
+	assert.Len(t, ledger.EffectsFor(rea.IdempotencyKey(id, rea.Step("charge"))), 1)
+	assert.Len(t, ledger.EffectsFor(rea.IdempotencyKey(id, rea.Step("receipt"))), 1)
+	assert.Equal(t, 6, ledger.Totals.Succeeded, "no effect without a step behind it")
+}
+
+// trackingOf reads the tracking number the shipping provider answered.
+func trackingOf(t *testing.T, e sandbox.Effect) string {
+	t.Helper()
+	require.Contains(t, e.Summary, "TRK")
+	for _, f := range strings.Fields(e.Summary) {
+		if strings.HasPrefix(f, "TRK") {
+			return strings.Trim(f, ",.;()")
+		}
+	}
+	return ""
 }
