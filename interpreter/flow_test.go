@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
 )
@@ -358,4 +360,64 @@ func TestWorkflowTimeoutCompensates(t *testing.T) {
 	_, err := runWorkflow(t, id, definition, nil)
 	assert.Contains(t, terminal(t, err).Message(), "workflow slow failed: timeout: it ran longer than its timeout of 700ms; compensated: a")
 	assert.Equal(t, []string{"a", "undo a"}, recordedCalls(id))
+}
+
+// Cancelling a run (as `reaflow cancel` does) interrupts its sleep; the
+// completed steps are compensated and the run fails as cancelled.
+func TestCancellationDuringSleepCompensates(t *testing.T) {
+	id := uniqueID(t)
+	definition := []byte(`{"name": "cancel-sleep", "steps": [
+	  {"id": "a", "activity": "record", "with": {"label": "a"}, "compensate": {"activity": "record", "with": {"label": "undo a"}}},
+	  {"id": "both", "parallel": {"branches": {
+	    "nap":  [{"id": "long", "sleep": "1h"}],
+	    "work": [{"id": "b", "activity": "record", "with": {"label": "b"}, "compensate": {"activity": "record", "with": {"label": "undo b"}}},
+	             {"id": "wait", "await": {"signal": "never"}}]
+	  }}}
+	]}`)
+	result := start(t, id, definition, nil)
+	waitFor(t, "both branches are waiting", func() bool { return len(recordedCalls(id)) == 2 })
+	require.NoError(t, admin.New(restateServer.AdminURL, "").CancelInvocation(context.Background(), runInvocation(t, id)))
+
+	_, err := result()
+	te := terminal(t, err)
+	assert.EqualValues(t, 409, te.Code())
+	assert.Contains(t, te.Message(), "compensated: b, a")
+	assert.Equal(t, []string{"a", "b", "undo b", "undo a"}, recordedCalls(id))
+}
+
+// A foreach over 10,000 items with concurrency 50 completes, and no
+// invocation's journal grows with the number of items: 50 groups of 200
+// items, each run as two child invocations of 100 items.
+func TestForeachTenThousandItems(t *testing.T) {
+	if os.Getenv("REAFLOW_ALWAYS_REPLAY") != "" {
+		// Replaying a 100-item chunk at each of its steps takes ~40s here;
+		// TestForeachChunksLargeGroups covers the chunks in this mode.
+		t.Skip("too slow in always-replay mode")
+	}
+	id := uniqueID(t)
+	definition := []byte(`{"name": "foreach-10k", "steps": [
+	  {"id": "each", "foreach": {"items": "input.items", "concurrency": 50, "steps": [
+	    {"id": "line", "activity": "record", "with": {"label": "${ string(item) }"}}
+	  ]}}
+	], "output": "${ len(steps.each.output) }"}`)
+	items := make([]int, 10_000)
+	for i := range items {
+		items[i] = i
+	}
+	started := time.Now()
+	out, err := runWorkflow(t, id, definition, map[string]any{"items": items})
+	require.NoError(t, err)
+	elapsed := time.Since(started)
+	assert.Equal(t, "10000", string(out))
+	assert.Len(t, recordedCalls(id), 10_000, "every item ran once")
+
+	rows, err := restateServer.Query(context.Background(), `SELECT j.id, count(*) AS entries FROM sys_journal j
+		JOIN sys_invocation i ON j.id = i.id
+		WHERE i.target_service_name IN ('Reaflow', '`+interpreter.BlockService+`') AND i.created_at >= '`+started.UTC().Format(time.RFC3339Nano)+`'
+		GROUP BY j.id ORDER BY entries DESC LIMIT 1`)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	largest := rows[0]["entries"].(float64)
+	t.Logf("10,000 items, concurrency 50: %s; largest journal %v entries", elapsed.Round(time.Millisecond), largest)
+	assert.Less(t, largest, 400.0, "a journal holds at most a chunk of 100 items")
 }
