@@ -106,12 +106,12 @@ func RegisterBuiltins(r *Registry, opts ...BuiltinOption) {
 	mail := email{provider{"email", cfg.emailURL, EnvEmailURL + " or use activities.WithEmailURL", cfg.client}}
 	trv := travel{provider{"travel", cfg.travelURL, EnvTravelURL + " or use activities.WithTravelURL", cfg.client}}
 
-	Register(r, "charge", pay.charge, WithDescription("Charge a customer through the payments provider."))
-	Register(r, "refund", pay.refund, WithDescription("Refund a charge, in full or in part."))
-	Register(r, "ship", shp.ship, WithDescription("Create a shipment for an order."))
-	Register(r, "cancelShipment", shp.cancel, WithDescription("Cancel a shipment."))
-	Register(r, "email", mail.send, WithDescription("Send an email."))
-	Register(r, "book", trv.book, WithDescription("Book a flight, a hotel or a car through the travel provider."))
-	Register(r, "cancelBooking", trv.cancel, WithDescription("Cancel a booking."))
+	Register(r, "charge", pay.charge, WithDescription("Charge a customer through the payments provider."), WithErrors("card_declined", "parameter_invalid", "parameter_missing"))
+	Register(r, "refund", pay.refund, WithDescription("Refund a charge, in full or in part."), WithErrors("resource_missing", "parameter_invalid"))
+	Register(r, "ship", shp.ship, WithDescription("Create a shipment for an order."), WithErrors("invalid_address", "parameter_missing"))
+	Register(r, "cancelShipment", shp.cancel, WithDescription("Cancel a shipment."), WithErrors("resource_missing"))
+	Register(r, "email", mail.send, WithDescription("Send an email."), WithErrors("parameter_missing"))
+	Register(r, "book", trv.book, WithDescription("Book a flight, a hotel or a car through the travel provider."), WithErrors("sold_out", "parameter_missing", "parameter_invalid"))
+	Register(r, "cancelBooking", trv.cancel, WithDescription("Cancel a booking."), WithErrors("resource_missing"))
 	Register(r, "http", httpCall(cfg.client), WithDescription("Make an HTTP request; JSON answers are parsed."))
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 )
 
@@ -26,6 +27,7 @@ type entry struct {
 
 type config struct {
 	description string
+	errors      []string
 }
 
 // Option configures a registered activity.
@@ -35,6 +37,18 @@ type Option func(*config)
 func WithDescription(text string) Option {
 	return func(c *config) { c.description = text }
 }
+
+// WithErrors declares the codes of the terminal errors the activity
+// returns (Error.Code), so that validation can warn about a catch handler
+// for a code no activity of the definition declares. An activity that
+// declares none may fail with any code.
+func WithErrors(codes ...string) Option {
+	return func(c *config) { c.errors = append(c.errors, codes...) }
+}
+
+// CommonErrors are the codes every activity can fail with: its input does
+// not decode into its input type, or its output does not encode.
+var CommonErrors = []string{"invalid_input", "invalid_output"}
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
@@ -101,6 +115,17 @@ func (r *Registry) Description(name string) string {
 		return e.config.description
 	}
 	return ""
+}
+
+// Errors returns the error codes the activity declares, with
+// CommonErrors, and false when it declares none (or no activity has the
+// name): its failures may then carry any code.
+func (r *Registry) Errors(name string) ([]string, bool) {
+	e, ok := r.entries[name]
+	if !ok || e.config.errors == nil {
+		return nil, false
+	}
+	return append(slices.Clone(CommonErrors), e.config.errors...), true
 }
 
 // Call runs the activity name with a JSON input and returns its JSON output.

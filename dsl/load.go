@@ -13,6 +13,7 @@ const DefaultMaxSize = 1 << 20
 type config struct {
 	known   func(name string) bool
 	names   []string // listed in "unknown activity" messages
+	errors  func(activity string) ([]string, bool)
 	maxSize int
 }
 
@@ -41,6 +42,15 @@ func WithActivityNames(names ...string) Option {
 			c.known = func(name string) bool { return set[name] }
 		}
 	}
+}
+
+// WithActivityErrors tells Load which error codes each activity declares
+// (such as a registry's Errors method; false when an activity may fail
+// with any code). Load then warns about a catch handler for a code that
+// neither an activity of the definition, a fail step, nor the interpreter
+// (timeout, callback_rejected, failed) can produce.
+func WithActivityErrors(errors func(activity string) ([]string, bool)) Option {
+	return func(c *config) { c.errors = errors }
 }
 
 // WithMaxSize sets the largest definition Load accepts, in bytes.
@@ -72,6 +82,7 @@ func Load(file string, data []byte, opts ...Option) (*Program, error) {
 	c := &checker{doc: doc, cfg: &cfg}
 	c.checkSchema()
 	prog := c.compile()
+	c.checkCatches(prog)
 	if len(c.errs) > 0 {
 		c.errs.sort()
 		return nil, c.errs

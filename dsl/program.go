@@ -33,6 +33,9 @@ type Program struct {
 	Timeout time.Duration
 	// Signals are the names of the definition's await steps, in order.
 	Signals []string
+	// Warnings are problems that do not stop the definition from running,
+	// such as a catch handler for an error code nothing declares.
+	Warnings ErrorList
 
 	input *inputSchema
 	index map[string]Step

@@ -46,6 +46,7 @@ reaflow submit my-flow.json --input '{"orderId": "o-1", "amount": 42}' --id orde
 		printLoadError(c.m.Stderr, err)
 		return fmt.Errorf("%s is invalid; nothing was submitted", file)
 	}
+	printWarnings(c.m.Stderr, prog)
 	input, err := readInput(c.m.Stdin, *inputArg)
 	if err != nil {
 		return err

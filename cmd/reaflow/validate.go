@@ -38,6 +38,7 @@ reaflow validate --activities fraudCheck,score my-flow.json`)
 			continue
 		}
 		fmt.Fprintf(c.m.Stdout, "%s: ok (%s %s, %d steps, %s)\n", file, prog.Name, prog.Version, len(prog.Steps), prog.Hash[:len("sha256:")+12])
+		printWarnings(c.m.Stderr, prog)
 	}
 	if invalid > 0 {
 		return fmt.Errorf("%d of %d definitions are invalid", invalid, fs.NArg())
@@ -65,7 +66,20 @@ func (f *activityFlag) options() []dsl.Option {
 			names = append(names, name)
 		}
 	}
-	return []dsl.Option{dsl.WithActivityNames(names...)}
+	// Custom activities may fail with any code: the registry does not
+	// know them, and Errors reports them undeclared.
+	return []dsl.Option{dsl.WithActivityNames(names...), dsl.WithActivityErrors(reg.Errors)}
+}
+
+// printWarnings prints a definition's warnings, each with its location and
+// the offending line.
+func printWarnings(w io.Writer, prog *dsl.Program) {
+	for _, e := range prog.Warnings {
+		fmt.Fprintln(w, "warning: "+e.Error())
+		if snippet := e.Snippet(); snippet != "" {
+			fmt.Fprintln(w, snippet)
+		}
+	}
 }
 
 // loadFile reads and compiles a definition file.
