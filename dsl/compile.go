@@ -30,6 +30,7 @@ type checker struct {
 	signals map[string]*decl   // signal name -> the await step waiting for it
 	exprs   int                // expressions compiled so far
 	exprCfg *conf.Config       // shared by the definition's expressions, built on first use
+	inlined bool               // a child definition file was inlined
 }
 
 // decl is a step declared anywhere in the definition.
@@ -121,6 +122,7 @@ func (c *checker) compile() *Program {
 	}
 	p.Canonical = canonical(root)
 	p.Hash = hashOf(p.Canonical)
+	p.Inlined = c.inlined
 	return p
 }
 
@@ -399,13 +401,83 @@ func (c *checker) kind(v *value, d *decl, at scope, next func() *block, p *Progr
 			c.errorAt(k, fmt.Sprintf("return cannot end the run from inside foreach step %q; use fail, or return after the foreach step", outer.owner.id))
 		}
 		return &ReturnStep{Output: c.template(k, at)}
+	case "workflow":
+		if k.kind != kindObject {
+			return nil
+		}
+		s := &WorkflowStep{Wait: true}
+		if wait := k.get("wait"); wait != nil && wait.kind == kindBool {
+			s.Wait = wait.boolean
+		}
+		if input := k.get("input"); input != nil {
+			s.Input = c.template(input, at)
+		}
+		s.Definition, s.File = c.child(k)
+		return s
 	}
 	return nil
 }
 
+// child compiles the definition of a workflow step, inline or from its
+// file, and returns its self-contained text and the name it goes by. A
+// file's contents replace the reference in the document, so that the
+// including definition's canonical form (and hash) covers the child.
+func (c *checker) child(k *value) (text, name string) {
+	if def := k.get("definition"); def != nil && def.kind == kindObject {
+		// The child shares the document, so its errors point into this
+		// file; the schema check has already covered it.
+		doc := *c.doc
+		doc.root = def
+		sub := &checker{doc: &doc, cfg: c.cfg}
+		prog := sub.compile()
+		c.errs = append(c.errs, sub.errs...)
+		c.inlined = c.inlined || sub.inlined
+		return string(prog.Canonical), c.doc.file + "#" + def.ptr
+	}
+	ref := k.get("file")
+	file, ok := ref.str()
+	if !ok {
+		return "", ""
+	}
+	if c.cfg.files == nil {
+		c.errorAt(ref, fmt.Sprintf("file %q: child definitions in files are read by reaflow validate and submit, which inline them; a server does not read files", file))
+		return "", ""
+	}
+	if slices.Contains(c.cfg.including, file) || file == c.doc.file {
+		c.errorAt(ref, fmt.Sprintf("file %q includes itself", file))
+		return "", ""
+	}
+	data, err := c.cfg.files(file)
+	if err != nil {
+		c.errorAt(ref, fmt.Sprintf("cannot read the child definition: %v", err))
+		return "", ""
+	}
+	cfg := *c.cfg
+	cfg.including = append(slices.Clone(c.cfg.including), c.doc.file)
+	prog, err := Load(file, data, func(dst *config) { *dst = cfg })
+	if err != nil {
+		var list ErrorList
+		if errors.As(err, &list) {
+			c.errs = append(c.errs, list...)
+		}
+		c.errorAt(ref, fmt.Sprintf("the child definition %s is invalid (see above)", file))
+		return "", ""
+	}
+	// Inline the child: the including definition's canonical form then
+	// holds it, and the reference is gone from what runs.
+	child, _ := parseDocument(file, prog.Canonical)
+	for i, m := range k.members {
+		if m.key == "file" {
+			k.members[i] = member{key: "definition", keyOffset: m.keyOffset, value: child.root}
+		}
+	}
+	c.inlined = true
+	return string(prog.Canonical), file
+}
+
 // stepKinds are the members that give a step its kind; a step has exactly
 // one of them.
-var stepKinds = []string{"activity", "set", "switch", "parallel", "foreach", "sleep", "await", "fail", "return"}
+var stepKinds = []string{"activity", "set", "switch", "parallel", "foreach", "sleep", "await", "fail", "return", "workflow"}
 
 // MaxConcurrency bounds a foreach step's concurrency.
 const MaxConcurrency = 100

@@ -14,7 +14,11 @@ type config struct {
 	known   func(name string) bool
 	names   []string // listed in "unknown activity" messages
 	errors  func(activity string) ([]string, bool)
+	files   func(name string) ([]byte, error)
 	maxSize int
+	// including lists the files being loaded, outermost first, to refuse
+	// a child definition that includes itself.
+	including []string
 }
 
 // Option configures Load.
@@ -51,6 +55,16 @@ func WithActivityNames(names ...string) Option {
 // (timeout, callback_rejected, failed) can produce.
 func WithActivityErrors(errors func(activity string) ([]string, bool)) Option {
 	return func(c *config) { c.errors = errors }
+}
+
+// WithFiles lets workflow steps name their child definition by file:
+// read returns the contents of a name as written in the definition (the
+// CLI reads it relative to the including file). Load inlines the child, so
+// the program's Canonical form is self-contained and a run pins the child
+// too. Without WithFiles a file reference is an error: a server must not
+// read files named by the definitions it is sent.
+func WithFiles(read func(name string) ([]byte, error)) Option {
+	return func(c *config) { c.files = read }
 }
 
 // WithMaxSize sets the largest definition Load accepts, in bytes.

@@ -208,6 +208,11 @@ func writeSteps(b *strings.Builder, steps []dsl.Step, indent string) {
 			}
 		case *dsl.ReturnStep:
 			fmt.Fprintf(b, " return %s", jsonOf(s.Output))
+		case *dsl.WorkflowStep:
+			fmt.Fprintf(b, " workflow %s wait=%t definition %s", s.File, s.Wait, s.Definition)
+			if s.Input != nil {
+				fmt.Fprintf(b, " input %s", jsonOf(s.Input))
+			}
 		}
 		for _, c := range info.Catch {
 			nested(fmt.Sprintf("catch %s", strings.Join(c.Errors, ",")), c.Steps)

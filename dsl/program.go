@@ -24,6 +24,10 @@ type Program struct {
 	// loading it yields a program with the same hash. (A run pins the
 	// definition's text as submitted, which has this hash.)
 	Canonical json.RawMessage
+	// Inlined is true when child definitions were read from files
+	// (WithFiles) into Canonical: the file's text alone no longer says
+	// what runs, so Canonical is what to submit.
+	Inlined bool
 	// Steps run in order.
 	Steps []Step
 	// Output renders the workflow's result; nil when the definition has no
@@ -58,7 +62,7 @@ func (p *Program) Await(signal string) *AwaitStep {
 
 // Step is one node of a program. The concrete types are *ActivityStep,
 // *SetStep, *SwitchStep, *ParallelStep, *ForeachStep, *SleepStep,
-// *AwaitStep, *FailStep and *ReturnStep; the set is sealed by an
+// *AwaitStep, *FailStep, *ReturnStep and *WorkflowStep; the set is sealed by an
 // unexported method so a type switch over it is exhaustive.
 type Step interface {
 	// Info returns the fields every step kind has.
@@ -211,6 +215,19 @@ type FailStep struct {
 	Message *Template
 }
 
+// WorkflowStep runs another definition as a child run.
+type WorkflowStep struct {
+	StepInfo
+	// Definition is the child's definition text, self-contained (a file
+	// reference is already inlined); File names it in messages.
+	Definition string
+	File       string
+	// Input renders the child's input; nil means no input.
+	Input *Template
+	// Wait makes the step wait for the child's output.
+	Wait bool
+}
+
 // ReturnStep ends the run with an output.
 type ReturnStep struct {
 	StepInfo
@@ -239,6 +256,7 @@ func (*SleepStep) isStep()    {}
 func (*AwaitStep) isStep()    {}
 func (*FailStep) isStep()     {}
 func (*ReturnStep) isStep()   {}
+func (*WorkflowStep) isStep() {}
 
 // RetryPolicy is a step's retry block, already validated.
 type RetryPolicy struct {

@@ -58,7 +58,7 @@ func compileSchema(url string, data []byte) (*jsonschema.Schema, error) {
 // entry also stops the walk into the keyword's causes: for oneOf, the
 // causes are each alternative's complaints, which only confuse.
 var schemaMessages = map[string]string{
-	"/$defs/step/oneOf":                                "step must have exactly one of: activity, set, switch, parallel, foreach, sleep, await, fail, return",
+	"/$defs/step/oneOf":                                "step must have exactly one of: activity, set, switch, parallel, foreach, sleep, await, fail, return, workflow",
 	"/$defs/step/properties/id/pattern":                "step id must start with a letter or '_' and contain only letters, digits and '_' (it is used as steps.<id> in expressions)",
 	"/$defs/step/properties/set/propertyNames/pattern": "variable name must start with a letter or '_' and contain only letters, digits and '_' (it is used as vars.<name> in expressions)",
 	"/properties/name/pattern":                         "name must start with a letter and contain only letters, digits, '_', '.' and '-'",
@@ -68,6 +68,7 @@ var schemaMessages = map[string]string{
 	"/$defs/expression/minLength":                      "expression is empty",
 	"/$defs/step/properties/activity/minLength":        "activity name is empty",
 	"/$defs/step/properties/set/minProperties":         "set needs at least one variable",
+	"/$defs/workflow/oneOf":                            "workflow needs exactly one of: definition (inline) or file",
 }
 
 // schemaViolation is one leaf of a validation error tree.

@@ -104,3 +104,37 @@ func (r *runner) fail(s *dsl.FailStep) error {
 	}
 	return failed(&s.StepInfo, s.Error, message)
 }
+
+// child runs the step's definition as a child run with a derived id: the
+// run's id, the step id and the loop indexes, so a replay (or a retry of
+// the whole run) addresses the same child, which Restate runs once.
+func (r *runner) child(s *dsl.WorkflowStep) (any, error) {
+	var input json.RawMessage
+	if s.Input != nil {
+		value, err := s.Input.Eval(&r.env)
+		if err != nil {
+			return nil, expressionFailed(&s.StepInfo, err)
+		}
+		if input, err = json.Marshal(value); err != nil {
+			return nil, expressionFailed(&s.StepInfo, err)
+		}
+	}
+	id := r.env.Workflow.ID + "." + s.ID
+	for _, l := range r.loops {
+		id += fmt.Sprintf(".%d", l.Index)
+	}
+	raw, err := r.journal.child(id, RunRequest{Definition: s.Definition, Input: input, File: s.File}, s.Wait)
+	if err != nil {
+		return nil, childFailed(s, id, err)
+	}
+	if !s.Wait {
+		return map[string]any{"workflowId": id}, nil
+	}
+	var out any
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &out); err != nil {
+			return nil, failed(&s.StepInfo, CodeFailed, "child output: "+err.Error())
+		}
+	}
+	return out, nil
+}

@@ -421,3 +421,37 @@ func TestForeachTenThousandItems(t *testing.T) {
 	t.Logf("10,000 items, concurrency 50: %s; largest journal %v entries", elapsed.Round(time.Millisecond), largest)
 	assert.Less(t, largest, 400.0, "a journal holds at most a chunk of 100 items")
 }
+
+func TestChildWorkflows(t *testing.T) {
+	id := uniqueID(t)
+	definition := []byte(`{"name": "parent", "steps": [
+	  {"id": "child", "workflow": {"input": {"x": "${ workflow.id }"}, "definition": {
+	    "name": "child", "steps": [{"id": "inner", "activity": "inspect", "with": "${ input.x }"}],
+	    "output": "${ steps.inner.output }"
+	  }}},
+	  {"id": "each", "foreach": {"items": "[1, 2]", "steps": [
+	    {"id": "side", "workflow": {"wait": false, "input": "${ item }", "definition": {"name": "side", "steps": [{"id": "s", "activity": "record", "with": {"label": "side ${ input }"}}]}}}
+	  ]}}
+	]}`)
+	out, err := runWorkflow(t, id, definition, nil)
+	require.NoError(t, err)
+	result := decode(t, out)
+	inner := result["child"].(map[string]any)
+	assert.Equal(t, id, inner["echo"], "the child got its input")
+	assert.Equal(t, id+".child", inner["workflowId"], "the child's id derives from the run's and the step's")
+	assert.Equal(t, key(id+".child", "inner"), inner["idempotencyKey"])
+	each := result["each"].([]any)
+	assert.Equal(t, id+".side.1", each[1].(map[string]any)["side"].(map[string]any)["workflowId"])
+	waitFor(t, "the fire-and-forget children ran", func() bool {
+		return len(recordedCalls(id+".side.0")) == 1 && len(recordedCalls(id+".side.1")) == 1
+	})
+
+	// A failing child fails the step, and its catch handler can take it.
+	definition = []byte(`{"name": "parent-fails", "steps": [
+	  {"id": "child", "workflow": {"definition": {"name": "child", "steps": [{"id": "no", "activity": "failWith", "with": {"code": "nope"}}]}},
+	   "catch": [{"steps": [{"id": "handled", "activity": "inspect", "with": "${ error.message }"}]}]}
+	]}`)
+	out, err = runWorkflow(t, uniqueID(t), definition, nil)
+	require.NoError(t, err)
+	assert.Contains(t, string(out), `failed: nope: failing with nope as asked`)
+}

@@ -34,6 +34,9 @@ type journal interface {
 	// the others and is returned as the error. Results of children stopped
 	// early are still collected, so that their compensations are not lost.
 	blocks(reqs []blockRequest, failFast bool) (results []blockResult, order []int, err error)
+	// child starts the run of another definition under id; with wait it
+	// returns the child's output, without it nothing.
+	child(id string, req RunRequest, wait bool) (json.RawMessage, error)
 	// deadline makes every wait until done fail with a *timeoutError
 	// naming id once d has passed.
 	deadline(id string, d time.Duration) (done func())
@@ -176,6 +179,18 @@ func (j *restateJournal) signal(name string) (json.RawMessage, error) {
 		return nil, err
 	}
 	return fut.Result()
+}
+
+func (j *restateJournal) child(id string, req RunRequest, wait bool) (json.RawMessage, error) {
+	if !wait {
+		restate.WorkflowSend(j.ctx, WorkflowService, id, "Run").Send(req)
+		return nil, nil
+	}
+	fut := restate.Workflow[json.RawMessage](j.ctx, WorkflowService, id, "Run").RequestFuture(req)
+	if err := j.wait(fut); err != nil {
+		return nil, err
+	}
+	return fut.Response()
 }
 
 // promiseResult and responseResult give a durable promise and a call the

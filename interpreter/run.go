@@ -251,6 +251,9 @@ func (r *runner) kind(step dsl.Step) (any, bool, error) {
 		return out, err == nil, err
 	case *dsl.FailStep:
 		return nil, false, r.fail(s)
+	case *dsl.WorkflowStep:
+		out, err := r.child(s)
+		return out, err == nil, err
 	case *dsl.ReturnStep:
 		out, err := s.Output.Eval(&r.env)
 		if err != nil {

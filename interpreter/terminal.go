@@ -142,3 +142,20 @@ func stepFailed(s *dsl.ActivityStep, err error) error {
 	return restate.ToTerminalError(fmt.Errorf("step %q (activity %s) failed: %s", s.ID, s.Activity, msg),
 		restate.WithErrorCode(codeStepFailed), restate.WithMetadataMap(map[string]string{MetaStep: s.ID, MetaCode: code}))
 }
+
+// childFailed wraps the failure of a child run; the child's error code,
+// which its message begins with after the failed step, is kept for catch
+// handlers when Restate passes the metadata on.
+func childFailed(s *dsl.WorkflowStep, id string, err error) error {
+	var terminal restate.TerminalError
+	if !errors.As(err, &terminal) || terminal.Code() == codeCancelled {
+		return err
+	}
+	md := terminal.Metadata().ToMap()
+	if md == nil {
+		md = map[string]string{}
+	}
+	md[MetaStep] = s.ID
+	return restate.ToTerminalError(fmt.Errorf("step %q (child run %s) failed: %s", s.ID, id, terminal.Message()),
+		restate.WithErrorCode(codeStepFailed), restate.WithMetadataMap(md))
+}

@@ -41,12 +41,17 @@ reaflow submit my-flow.json --input '{"orderId": "o-1", "amount": 42}' --id orde
 	if err != nil {
 		return err
 	}
-	prog, err := dsl.Load(file, definition, known.options()...)
+	prog, err := dsl.Load(file, definition, append(known.options(), childFiles(file))...)
 	if err != nil {
 		printLoadError(c.m.Stderr, err)
 		return fmt.Errorf("%s is invalid; nothing was submitted", file)
 	}
 	printWarnings(c.m.Stderr, prog)
+	if prog.Inlined {
+		// The run must pin the child definitions too: send the form with
+		// the files inlined.
+		definition = prog.Canonical
+	}
 	input, err := readInput(c.m.Stdin, *inputArg)
 	if err != nil {
 		return err

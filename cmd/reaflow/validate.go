@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/reaflow/reaflow/activities"
@@ -31,7 +32,7 @@ reaflow validate --activities fraudCheck,score my-flow.json`)
 	}
 	invalid := 0
 	for _, file := range fs.Args() {
-		prog, err := loadFile(file, known.options()...)
+		prog, err := loadFile(file, append(known.options(), childFiles(file))...)
 		if err != nil {
 			invalid++
 			printLoadError(c.m.Stderr, err)
@@ -80,6 +81,18 @@ func printWarnings(w io.Writer, prog *dsl.Program) {
 			fmt.Fprintln(w, snippet)
 		}
 	}
+}
+
+// childFiles lets the definition in file name child definitions by files
+// relative to its own directory.
+func childFiles(file string) dsl.Option {
+	dir := filepath.Dir(file)
+	return dsl.WithFiles(func(name string) ([]byte, error) {
+		if !filepath.IsAbs(name) {
+			name = filepath.Join(dir, name)
+		}
+		return os.ReadFile(name)
+	})
 }
 
 // loadFile reads and compiles a definition file.
