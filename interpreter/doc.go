@@ -1,7 +1,9 @@
 // Package interpreter runs compiled reaflow programs as Restate services. It
 // is the only package that defines Restate services: the "Reaflow" workflow,
-// whose Run handler walks a definition, and the "ReaflowDedup" virtual
-// object behind the `dedup` field. New returns their definitions for a
+// whose Run handler walks a definition (and whose shared Signal and Await
+// handlers carry signals), the "ReaflowBlock" service that runs parallel
+// branches and groups of foreach items as child invocations, and the
+// "ReaflowDedup" virtual object behind the `dedup` field. New returns their definitions for a
 // given activity registry, so any Go program can bind them to its own
 // Restate endpoint next to its own activities.
 //
@@ -17,9 +19,18 @@
 //     dedup object instead. Nothing else writes to the journal per step:
 //     progress is read from Restate's own journal (see the CLI's status).
 //   - Decisions come only from the pinned definition, the run's input and
-//     journaled results. No wall-clock time, no randomness but Restate's
-//     (restate.UUID, restate.Rand), no iteration over Go maps where order
-//     matters, no goroutines on the Restate context.
+//     journaled results. No wall-clock time (sleep until reads the time
+//     through a journaled Run), no randomness but Restate's (restate.UUID,
+//     restate.Rand), no iteration over Go maps where order matters, no
+//     goroutines on the Restate context: concurrency is child invocations
+//     and timers awaited with Restate futures (WaitFirst, WaitIter), whose
+//     order of completion the journal records.
+//   - Every Restate operation goes through the journal interface
+//     (journal.go), so what a run journals is listed in one place.
+//   - A block invocation never fails for a step's failure: the failure
+//     travels in its result with the compensations of the steps that
+//     completed, so the run can undo them. Compensations run in reverse
+//     order of completion, each a journaled Run with its own key.
 //   - Expressions are pure: dsl compiles them once without clock or random
 //     builtins, and they only see the run's data.
 //   - The definition travels in the run's input, so it is journaled with
