@@ -42,7 +42,9 @@ func TestREADMEExamplesCompile(t *testing.T) {
 				continue // not a definition (an input, an output)
 			}
 			_, err := dsl.Load("README.md", definition, dsl.WithActivityNames("charge", "refund", "ship", "cancelShipment", "email", "book", "cancelBooking", "http"),
-				dsl.WithFiles(func(string) ([]byte, error) { return []byte(`{"name": "child", "steps": [{"id": "a", "set": {"x": 1}}]}`), nil }))
+				dsl.WithFiles(func(string) ([]byte, error) {
+					return []byte(`{"name": "child", "steps": [{"id": "a", "set": {"x": 1}}]}`), nil
+				}))
 			var list dsl.ErrorList
 			if errors.As(err, &list) {
 				for _, e := range list {
