@@ -34,9 +34,9 @@ test: $(RESTATE_SERVER)
 	$(GO) mod download
 	$(MAKE) --no-print-directory lint
 	$(GO) test $(GOTEST_FLAGS) ./...
-	# The interpreter's suite again, with the server suspending every
+	# The integration suites again, with the server suspending every
 	# invocation whenever it waits, so every step is reached by replay.
-	REAFLOW_ALWAYS_REPLAY=1 $(GO) test $(GOTEST_FLAGS) -count=1 ./interpreter
+	REAFLOW_ALWAYS_REPLAY=1 $(GO) test $(GOTEST_FLAGS) -count=1 ./interpreter ./cmd/reaflow
 	# Run every Go benchmark once, so they stay compilable and working.
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
 

@@ -16,6 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/internal/admin"
+	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
 )
@@ -389,7 +390,7 @@ func TestCancellationDuringSleepCompensates(t *testing.T) {
 // invocation's journal grows with the number of items: 50 groups of 200
 // items, each run as two child invocations of 100 items.
 func TestForeachTenThousandItems(t *testing.T) {
-	if os.Getenv("REAFLOW_ALWAYS_REPLAY") != "" {
+	if os.Getenv(restatetest.AlwaysReplayEnv) != "" {
 		// Replaying a 100-item chunk at each of its steps takes ~40s here;
 		// TestForeachChunksLargeGroups covers the chunks in this mode.
 		t.Skip("too slow in always-replay mode")

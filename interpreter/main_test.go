@@ -18,6 +18,7 @@ import (
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/internal/devstack"
 	"github.com/reaflow/reaflow/internal/restateserver"
+	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/sandbox"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
@@ -38,15 +39,9 @@ var testRetry = rea.RunConfig{MaxRetries: rea.Unlimited, InitialDelay: 20 * time
 
 func TestMain(m *testing.M) {
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	var serverOptions []restateserver.Option
-	if os.Getenv("REAFLOW_ALWAYS_REPLAY") != "" {
-		// The server suspends an invocation whenever it waits, so every
-		// step after the first is reached by replaying the journal.
-		serverOptions = append(serverOptions, restateserver.WithEnv("RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=0s"))
-	}
 	stack, err := devstack.Start(context.Background(),
 		devstack.WithLogger(logger),
-		devstack.WithRestateOptions(serverOptions...),
+		devstack.WithRestateOptions(restatetest.AlwaysReplay()...),
 		devstack.WithInterpreterOptions(interpreter.WithDefaultRetry(testRetry)),
 		devstack.WithActivities(func(reg *activities.Registry) {
 			activities.Register(reg, "inspect", inspect)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reaflow/reaflow/internal/devstack"
+	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
 )
 
 // The CLI tests share one local stack (restate-server, sandbox, in-process
@@ -43,7 +44,7 @@ func runTests(m *testing.M) int {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
-	if stack, err = devstack.Start(ctx, devstack.WithLogger(logger)); err != nil {
+	if stack, err = devstack.Start(ctx, devstack.WithLogger(logger), devstack.WithRestateOptions(restatetest.AlwaysReplay()...)); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

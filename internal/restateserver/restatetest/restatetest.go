@@ -41,11 +41,28 @@ import (
 
 const logTailLines = 40
 
+// AlwaysReplayEnv names the environment variable that, when set, makes the
+// servers tests start suspend every invocation whenever it waits, so that
+// every step after the first is reached by replaying the journal: a test
+// suite that passes so shows that the code under test is deterministic on
+// replay.
+const AlwaysReplayEnv = "REAFLOW_ALWAYS_REPLAY"
+
+// AlwaysReplay returns the server options of the always-replay mode when
+// AlwaysReplayEnv is set, and none otherwise. StartForTest and StartMain
+// apply them; pass them to servers started otherwise (devstack).
+func AlwaysReplay() []restateserver.Option {
+	if os.Getenv(AlwaysReplayEnv) == "" {
+		return nil
+	}
+	return []restateserver.Option{restateserver.WithEnv("RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=0s")}
+}
+
 // StartForTest starts a server for t and stops it when t ends, printing the
 // tail of the server's log first if t failed.
 func StartForTest(t testing.TB, opts ...restateserver.Option) *restateserver.Server {
 	t.Helper()
-	srv, err := restateserver.Start(context.Background(), opts...)
+	srv, err := restateserver.Start(context.Background(), append(AlwaysReplay(), opts...)...)
 	if err != nil {
 		t.Fatalf("start restate-server: %v", err)
 	}
@@ -64,7 +81,7 @@ func StartForTest(t testing.TB, opts ...restateserver.Option) *restateserver.Ser
 // function that stops it. If the server cannot start, StartMain prints why
 // and exits the test binary.
 func StartMain(opts ...restateserver.Option) (*restateserver.Server, func()) {
-	srv, err := restateserver.Start(context.Background(), opts...)
+	srv, err := restateserver.Start(context.Background(), append(AlwaysReplay(), opts...)...)
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "start restate-server: %v\n", err)
 		os.Exit(1)
