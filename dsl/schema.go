@@ -68,6 +68,8 @@ var schemaMessages = map[string]string{
 	"/$defs/expression/minLength":                      "expression is empty",
 	"/$defs/step/properties/activity/minLength":        "activity name is empty",
 	"/$defs/step/properties/set/minProperties":         "set needs at least one variable",
+	"/$defs/foreach/properties/concurrency/maximum":    "concurrency must be at most 100: that many items (each a chain of journaled steps) run at once; larger lists are fine, they run in turns",
+	"/$defs/foreach/properties/concurrency/minimum":    "concurrency must be at least 1",
 	"/$defs/workflow/oneOf":                            "workflow needs exactly one of: definition (inline) or file",
 }
 
