@@ -22,9 +22,10 @@ import (
 )
 
 const (
-	// nodeName is fixed so a restarted server finds its own data in the base dir.
-	nodeName    = "reaflow"
-	clusterName = "reaflow-test"
+	// defaultNodeName is fixed so a restarted server finds its own data in
+	// the base dir; WithNodeName sets another for a node of a cluster.
+	defaultNodeName = "reaflow"
+	clusterName     = "reaflow-test"
 	// partitions is kept small: a test server needs no parallelism, and each
 	// partition adds a processor (and startup work) to every server.
 	partitions = 4
@@ -49,7 +50,8 @@ type config struct {
 	startTimeout time.Duration
 	// ports, when set, are the ingress, admin and node ports to use
 	// instead of free ones.
-	ports *[3]int
+	ports    *[3]int
+	nodeName string
 }
 
 // Option configures Start.
@@ -79,6 +81,11 @@ func WithPorts(ingress, admin, node int) Option {
 	return func(c *config) { c.ports = &[3]int{ingress, admin, node} }
 }
 
+// WithNodeName names the node (RESTATE_NODE_NAME; default "reaflow").
+// Nodes of one cluster need names of their own, and a node keeps its name
+// across restarts: restate files its data under it in the base dir.
+func WithNodeName(name string) Option { return func(c *config) { c.nodeName = name } }
+
 // WithStartTimeout bounds how long Start and Restart wait for the server to
 // become ready (default 60s).
 func WithStartTimeout(d time.Duration) Option { return func(c *config) { c.startTimeout = d } }
@@ -89,6 +96,9 @@ type Server struct {
 	IngressURL string
 	// AdminURL serves the admin API: deployments, /query, /health.
 	AdminURL string
+	// NodeURL is the node-to-node address, which also serves Prometheus
+	// metrics at /metrics.
+	NodeURL string
 	// BaseDir holds the server's data and its log file.
 	BaseDir string
 	// LogFile receives the server's stdout and stderr, appended across restarts.
@@ -117,7 +127,7 @@ type process struct {
 // lives in a fresh temporary directory that Stop removes. ctx bounds the
 // startup only; the server runs until Stop or Kill.
 func Start(ctx context.Context, opts ...Option) (*Server, error) {
-	cfg := config{startTimeout: 60 * time.Second}
+	cfg := config{startTimeout: 60 * time.Second, nodeName: defaultNodeName}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
@@ -141,7 +151,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 	s.LogFile = filepath.Join(s.BaseDir, logFileName)
 	// Only a server without data may move to other ports: the node's address
 	// is recorded in its metadata on first start.
-	fresh := !hasNodeData(s.BaseDir)
+	fresh := !hasNodeData(s.BaseDir, cfg.nodeName)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -158,7 +168,7 @@ func Start(ctx context.Context, opts ...Option) (*Server, error) {
 		if !fresh || s.cfg.ports != nil || attempt == startAttempts || ctx.Err() != nil || !errors.Is(err, errExited) || !s.bindFailed() {
 			return nil, s.abandon(err)
 		}
-		if err := os.RemoveAll(filepath.Join(s.BaseDir, nodeName)); err != nil {
+		if err := os.RemoveAll(filepath.Join(s.BaseDir, s.cfg.nodeName)); err != nil {
 			return nil, s.abandon(err)
 		}
 	}
@@ -173,7 +183,7 @@ func (s *Server) abandon(err error) error {
 	return err
 }
 
-func hasNodeData(baseDir string) bool {
+func hasNodeData(baseDir, nodeName string) bool {
 	_, err := os.Stat(filepath.Join(baseDir, nodeName))
 	return err == nil
 }
@@ -206,6 +216,7 @@ func (s *Server) pickPorts() error {
 	s.IngressURL = "http://127.0.0.1:" + strconv.Itoa(ports[0])
 	s.AdminURL = "http://127.0.0.1:" + strconv.Itoa(ports[1])
 	s.nodePort = ports[2]
+	s.NodeURL = "http://127.0.0.1:" + strconv.Itoa(ports[2])
 	s.admin = admin.New(s.AdminURL, "")
 	return nil
 }
@@ -223,7 +234,7 @@ func (s *Server) env() []string {
 	node := "127.0.0.1:" + strconv.Itoa(s.nodePort)
 	env = append(env,
 		"RESTATE_BASE_DIR="+s.BaseDir,
-		"RESTATE_NODE_NAME="+nodeName,
+		"RESTATE_NODE_NAME="+s.cfg.nodeName,
 		"RESTATE_CLUSTER_NAME="+clusterName,
 		"RESTATE_BIND_ADDRESS="+node,
 		"RESTATE_ADVERTISED_ADDRESS=http://"+node+"/",
