@@ -92,7 +92,7 @@ func (e *ingressAnswer) Error() string { return fmt.Sprintf("[%d] %s", e.status,
 func (f *restateFlags) postIngress(ctx context.Context, path, contentType string, body []byte) error {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimRight(f.ingress, "/")+path, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, f.ingressURL()+path, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
@@ -100,7 +100,7 @@ func (f *restateFlags) postIngress(ctx context.Context, path, contentType string
 	if f.token != "" {
 		req.Header.Set("Authorization", "Bearer "+f.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := f.ingressHTTPClient().Do(req)
 	if err != nil {
 		return f.unreachable(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reaflow/reaflow/internal/devstack"
+	"github.com/reaflow/reaflow/internal/failover"
 	"github.com/reaflow/reaflow/internal/restateserver"
 )
 
@@ -18,16 +19,21 @@ func (*devCommand) Summary() string {
 }
 
 func (c *devCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("dev", "dev [--base-dir DIR]", `
+	fs := c.m.newFlagSet("dev", "dev [--base-dir DIR] [--admin URL[,URL...] --ingress URL[,URL...]]", `
 reaflow dev
 # in another terminal:
-reaflow submit workflows/order-fulfillment.json --input @workflows/inputs/order-fulfillment.json --wait`)
+reaflow submit workflows/order-fulfillment.json --input @workflows/inputs/order-fulfillment.json --wait
+
+# with a Restate cluster that runs already (no server of its own):
+reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://10.0.0.1:8080,http://10.0.0.2:8080`)
 	baseDir := fs.String("base-dir", "", "keep Restate's data in DIR across restarts (default: a temporary dir, removed on exit)")
 	ingressPort := fs.Int("ingress-port", 8080, "Restate ingress port")
 	adminPort := fs.Int("admin-port", 9070, "Restate admin port")
 	nodePort := fs.Int("node-port", 5122, "Restate node port")
 	endpointAddr := fs.String("endpoint", "127.0.0.1:9080", "address of the reaflow endpoint")
 	sandboxAddr := fs.String("sandbox", "127.0.0.1:4010", "address of the sandbox providers")
+	adminURLs := fs.String("admin", "", "use the Restate (or cluster) whose admin API is at this URL, or at these comma-separated URLs tried in order, instead of starting one; the endpoint is registered there")
+	ingressURLs := fs.String("ingress", "", "with --admin, that Restate's ingress URL(s), shown for the other commands' --ingress")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -38,21 +44,38 @@ reaflow submit workflows/order-fulfillment.json --input @workflows/inputs/order-
 	if *baseDir != "" {
 		restateOpts = append(restateOpts, restateserver.WithBaseDir(*baseDir))
 	}
-	stack, err := devstack.Start(ctx,
-		devstack.WithRestateOptions(restateOpts...),
+	opts := []devstack.Option{devstack.WithRestateOptions(restateOpts...)}
+	if *adminURLs != "" {
+		opts = []devstack.Option{devstack.WithRestateAdmin(failover.Split(*adminURLs)...)}
+	} else if *ingressURLs != "" {
+		return usagef("--ingress names the ingress of a Restate given with --admin; without --admin, dev starts its own")
+	}
+	stack, err := devstack.Start(ctx, append(opts,
 		devstack.WithEndpointAddr(*endpointAddr),
 		devstack.WithSandboxAddr(*sandboxAddr),
-		devstack.WithLogger(slog.New(slog.NewTextHandler(c.m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))
+		devstack.WithLogger(slog.New(slog.NewTextHandler(c.m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))...)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.m.Stdout, `reaflow dev is up (Ctrl-C stops everything):
+	if stack.Restate == nil {
+		if *ingressURLs == "" {
+			*ingressURLs = "(not given; pass --ingress to show it here)"
+		}
+		fmt.Fprintf(c.m.Stdout, `reaflow dev is up (Ctrl-C stops the endpoint and the sandbox; Restate runs on):
+  restate ingress   %s
+  restate admin     %s  (the endpoint is registered there)
+  reaflow endpoint  %s
+  sandbox           %s  (ledger: %s/sandbox/ledger)
+`, *ingressURLs, *adminURLs, stack.EndpointURL, stack.SandboxURL, stack.SandboxURL)
+	} else {
+		fmt.Fprintf(c.m.Stdout, `reaflow dev is up (Ctrl-C stops everything):
   restate ingress   %s
   restate admin     %s
   reaflow endpoint  %s
   sandbox           %s  (ledger: %s/sandbox/ledger)
   restate data/log  %s
 `, stack.Restate.IngressURL, stack.Restate.AdminURL, stack.EndpointURL, stack.SandboxURL, stack.SandboxURL, stack.Restate.BaseDir)
+	}
 	<-ctx.Done()
 	fmt.Fprintln(c.m.Stdout, "stopping")
 	stopped := make(chan error, 1)

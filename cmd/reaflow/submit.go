@@ -10,8 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/restatedev/sdk-go/ingress"
-
 	"github.com/reaflow/reaflow/dsl"
 	"github.com/reaflow/reaflow/interpreter"
 )
@@ -73,12 +71,11 @@ func (m *Main) submit(ctx context.Context, target *restateFlags, file, definitio
 		return err
 	}
 	req := interpreter.RunRequest{Definition: definition, Input: input, File: filepath.Base(file)}
-	sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](target.ingressClient(), interpreter.WorkflowService, id, "Run").
-		Send(ctx, req)
+	attached, err := m.sendRun(ctx, target, id, req)
 	if err != nil {
-		return target.unreachable(err)
+		return err
 	}
-	if sent.Status() == "PreviouslyAccepted" {
+	if attached {
 		fmt.Fprintf(m.Stdout, "%s already runs as %s; attaching to it\n", prog.Name, id)
 	} else {
 		fmt.Fprintf(m.Stdout, "submitted %s %s as %s\n", prog.Name, prog.Version, id)
@@ -86,7 +83,7 @@ func (m *Main) submit(ctx context.Context, target *restateFlags, file, definitio
 	if !wait {
 		return nil
 	}
-	return m.watch(ctx, target, id)
+	return m.follow(ctx, target, id)
 }
 
 // readInput reads --input: inline JSON, @file, or @- for stdin.

@@ -3,7 +3,8 @@
 // activities pointed at the sandbox (payments, shipping, email and travel,
 // as activities.WithProviderURL sets them, whatever the REAFLOW_*_URL
 // variables say), registered with the server. The demo, `reaflow dev` and
-// the CLI's and interpreter's tests use it.
+// the CLI's and interpreter's tests use it. WithRestateAdmin uses a
+// Restate that runs already, such as a cluster, instead of starting one.
 package devstack
 
 import (
@@ -14,7 +15,9 @@ import (
 	"net"
 
 	"github.com/reaflow/reaflow/activities"
+	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/endpoint"
+	"github.com/reaflow/reaflow/internal/failover"
 	"github.com/reaflow/reaflow/internal/restateserver"
 	"github.com/reaflow/reaflow/internal/sandbox"
 	"github.com/reaflow/reaflow/interpreter"
@@ -22,6 +25,7 @@ import (
 
 // Stack is a running local reaflow.
 type Stack struct {
+	// Restate is the server the stack started; nil with WithRestateAdmin.
 	Restate     *restateserver.Server
 	Sandbox     *sandbox.Sandbox
 	SandboxURL  string
@@ -38,6 +42,7 @@ type config struct {
 	logger       *slog.Logger
 	interpreter  []interpreter.Option
 	activities   []func(*activities.Registry)
+	restateAdmin []string
 }
 
 // Option configures Start.
@@ -46,6 +51,16 @@ type Option func(*config)
 // WithRestateOptions passes options to restateserver.Start.
 func WithRestateOptions(opts ...restateserver.Option) Option {
 	return func(c *config) { c.restate = append(c.restate, opts...) }
+}
+
+// WithRestateAdmin registers the endpoint with the Restate whose admin API
+// answers at these URLs (the nodes of a cluster, tried in order, or one
+// load balancer) instead of starting a server. Registration is cluster
+// wide: once through any node is enough. The registration does not force
+// a replacement, so an endpoint with different services at the same
+// address is refused rather than breaking the runs that use it.
+func WithRestateAdmin(urls ...string) Option {
+	return func(c *config) { c.restateAdmin = append(c.restateAdmin, urls...) }
 }
 
 // WithSandboxAddr serves the sandbox on addr instead of a free port.
@@ -100,6 +115,12 @@ func Start(ctx context.Context, opts ...Option) (_ *Stack, err error) {
 		s.served <- endpoint.Serve(runCtx, ln, cfg.logger, interpreter.New(reg, cfg.interpreter...)...)
 	}()
 
+	if len(cfg.restateAdmin) > 0 {
+		if err = register(ctx, cfg.restateAdmin, s.EndpointURL); err != nil {
+			return nil, err
+		}
+		return s, nil
+	}
 	if s.Restate, err = restateserver.Start(ctx, cfg.restate...); err != nil {
 		return nil, err
 	}
@@ -107,6 +128,21 @@ func Start(ctx context.Context, opts ...Option) (_ *Stack, err error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// register registers endpointURL through the first admin URL that answers.
+func register(ctx context.Context, adminURLs []string, endpointURL string) error {
+	client := admin.New(adminURLs[0], "")
+	httpClient, err := failover.Client(adminURLs)
+	if err != nil {
+		return err
+	}
+	httpClient.Timeout = client.HTTP.Timeout
+	client.HTTP = httpClient
+	if err := client.RegisterDeployment(ctx, endpointURL, false); err != nil {
+		return fmt.Errorf("register the endpoint %s with Restate at %v: %w", endpointURL, adminURLs, err)
+	}
+	return nil
 }
 
 // Stop stops the server, then the endpoint and the sandbox. The server goes

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"syscall"
+	"time"
+
+	"github.com/restatedev/sdk-go/ingress"
+
+	"github.com/reaflow/reaflow/internal/admin"
+	"github.com/reaflow/reaflow/interpreter"
+)
+
+// rideOut bounds how long submit keeps sending a run, or following it,
+// while Restate does not answer: long enough for a cluster to replace a
+// failed node (seconds), short enough that a stopped server is reported.
+const rideOut = 2 * time.Minute
+
+// sendRun starts the run id, sending it again while Restate cannot take
+// it, as happens while a cluster node fails over. Sending again is safe:
+// Restate starts at most one run per workflow id. attached reports that
+// the run already existed (a second submit with the same id, or a send
+// that Restate took just before the answer was lost).
+func (m *Main) sendRun(ctx context.Context, target *restateFlags, id string, req interpreter.RunRequest) (attached bool, err error) {
+	since := time.Now()
+	for attempt := 0; ; attempt++ {
+		sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](target.ingressClient(), interpreter.WorkflowService, id, "Run").
+			Send(ctx, req)
+		var answer ingress.Error
+		switch {
+		case err == nil:
+			return sent.Status() == "PreviouslyAccepted", nil
+		case errors.As(err, &answer) && answer.Code() == http.StatusConflict:
+			// Restate answers 409 "already invoked" for a run it has, and
+			// during a failover also for one it took on an earlier attempt
+			// whose answer was lost; either way the run goes on.
+			return true, nil
+		case ctx.Err() != nil || !transient(err) || time.Since(since) > rideOut:
+			return false, target.unreachable(err)
+		}
+		if attempt == 0 {
+			fmt.Fprintf(m.Stderr, "restate did not take run %s (%v); sending it again\n", id, err)
+		}
+		if err := pause(ctx, attempt); err != nil {
+			return false, err
+		}
+	}
+}
+
+// follow watches the run id to its end like watch, and when it loses
+// contact with Restate (a node of the cluster died, a partition is
+// changing leaders) attaches to the run again, printing its steps anew.
+func (m *Main) follow(ctx context.Context, target *restateFlags, id string) error {
+	var since time.Time
+	for attempt := 0; ; attempt++ {
+		err := m.watch(ctx, target, id)
+		if err == nil || ctx.Err() != nil || !transient(err) {
+			return err
+		}
+		if since.IsZero() {
+			since = time.Now()
+		}
+		if time.Since(since) > rideOut {
+			return fmt.Errorf("lost contact with Restate for over %s while following run %s: %w; the run goes on in Restate: follow it with 'reaflow status --watch %s' once Restate answers", rideOut, id, err, id)
+		}
+		fmt.Fprintf(m.Stderr, "lost contact with Restate (%v); attaching to run %s again\n", err, id)
+		if err := pause(ctx, attempt); err != nil {
+			return err
+		}
+	}
+}
+
+// transient tells whether err is Restate being unavailable for now: a
+// connection lost before the answer, or a 5xx that is not the run's own
+// failure. A connection refused is not: the addresses given (all of them,
+// when there are several) have no Restate behind them, which waiting will
+// not change.
+func transient(err error) bool {
+	var op *net.OpError
+	if errors.As(err, &op) && op.Op == "dial" || errors.Is(err, syscall.ECONNREFUSED) {
+		return false
+	}
+	var api *admin.APIError
+	if errors.As(err, &api) {
+		return api.StatusCode >= 500
+	}
+	var answer ingress.Error
+	if errors.As(err, &answer) {
+		return int(answer.Code()) >= 500 && !answer.IsInvocationError()
+	}
+	var (
+		urlErr *url.Error
+		netErr net.Error
+	)
+	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// pause waits a little longer after each failed attempt, up to 2s.
+func pause(ctx context.Context, attempt int) error {
+	d := min(250*time.Millisecond<<min(attempt, 3), 2*time.Second)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
+}
