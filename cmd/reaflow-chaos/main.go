@@ -1,0 +1,97 @@
+// Command reaflow-chaos runs the chaos soak (package internal/chaos):
+// hundreds of example workflows against a real restate-server and real
+// `reaflow serve` endpoints while it SIGKILLs the endpoints and the
+// server, with faults injected into the sandbox providers; then it checks
+// that every run ended as expected and that every side effect happened
+// exactly once, prints a report and exits 1 if anything failed.
+//
+//	reaflow-chaos                       the long soak (2000 runs), as `make chaos` runs it
+//	reaflow-chaos --short               the CI size (100 runs)
+//	reaflow-chaos --runs 2000 --seed 7  bigger, another seed
+//	reaflow-chaos --duration 30m        keep submitting for half an hour
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/reaflow/reaflow/internal/chaos"
+)
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("reaflow-chaos", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Bool("short", false, "the CI size: defaults of 100 runs, 12 in flight, 2 server restarts")
+	preset := chaos.Long()
+	for _, a := range args {
+		if a == "--short" || a == "-short" || a == "--short=true" || a == "-short=true" {
+			preset = chaos.Short()
+		}
+	}
+	cfg := preset
+	fs.StringVar(&cfg.Reaflow, "reaflow", "", "the reaflow `binary` the endpoints run (default: build ./cmd/reaflow)")
+	fs.StringVar(&cfg.Workflows, "workflows", "workflows", "the `directory` of the example definitions")
+	fs.IntVar(&cfg.Runs, "runs", preset.Runs, "submit at least this many workflow runs")
+	fs.DurationVar(&cfg.Duration, "duration", 0, "keep submitting until this much time has passed, even after --runs")
+	fs.IntVar(&cfg.Concurrency, "concurrency", preset.Concurrency, "jobs in flight at once")
+	fs.Uint64Var(&cfg.Seed, "seed", preset.Seed, "seed of the jobs, their inputs, the faults and the kill schedule")
+	fs.IntVar(&cfg.Endpoints, "endpoints", preset.Endpoints, "2: two endpoints behind one deployment; 1: one endpoint restarted repeatedly")
+	fs.DurationVar(&cfg.KillEvery, "kill-every", preset.KillEvery, "mean time between endpoint SIGKILLs (0: none)")
+	fs.DurationVar(&cfg.MaxDown, "max-down", preset.MaxDown, "longest a killed endpoint stays down")
+	fs.IntVar(&cfg.ServerRestarts, "server-restarts", preset.ServerRestarts, "restate-server SIGKILLs and restarts during the submission")
+	fs.Float64Var(&cfg.FaultRate, "fault-rate", preset.FaultRate, "probability of each injected provider failure on a key's first calls")
+	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", preset.DrainTimeout, "after the submission, how long runs may take to finish before they count as stuck")
+	fs.StringVar(&cfg.WorkDir, "workdir", "", "directory for the server's data and the logs (default: a temporary one, kept only on failure)")
+	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory after a soak that passed")
+	quiet := fs.Bool("quiet", false, "no progress lines, only the report")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if fs.NArg() != 0 {
+		fmt.Fprintf(stderr, "reaflow-chaos: unexpected argument %q\n", fs.Arg(0))
+		return 2
+	}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if cfg.Reaflow == "" {
+		dir, err := os.MkdirTemp("", "reaflow-chaos-bin-")
+		if err != nil {
+			fmt.Fprintln(stderr, "reaflow-chaos:", err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		if cfg.Reaflow, err = chaos.BuildReaflow(ctx, dir); err != nil {
+			fmt.Fprintln(stderr, "reaflow-chaos:", err)
+			return 1
+		}
+	}
+	rep, err := chaos.Run(ctx, cfg)
+	if rep != nil {
+		rep.Print(stdout)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "reaflow-chaos:", err)
+		return 1
+	}
+	if !rep.Passed() {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,71 @@
+// Package chaos is the soak that tests reaflow's guarantees under faults:
+// a bounded run of hundreds of example workflows on a real restate-server
+// and real `reaflow serve` endpoints, while the endpoints and the server
+// are SIGKILLed and the providers fail, answer late, or lose their answers
+// after applying an effect. At the end every run is checked against what
+// its scenario says, and the providers' ledger against every run together.
+// cmd/reaflow-chaos runs it (`make chaos`); a short version runs in `go
+// test` (TestShortSoak).
+//
+// # What runs
+//
+// restate-server (the pinned release, data in the soak's work directory)
+// is SIGKILLed ServerRestarts times during the submission, once in each
+// equal share of it at a random point, and started again on the same data
+// and ports. Two endpoints, `reaflow serve` processes of the binary under
+// test, serve one deployment through a loopback TCP balancer (Restate
+// routes all new invocations to the deployment registered last, so two
+// deployments would not share work); they are SIGKILLed at random moments
+// (exponential gaps averaging KillEvery) and started again after up to
+// MaxDown. With Endpoints 1, the single endpoint is registered directly
+// and every kill takes the whole endpoint away.
+//
+// The sandbox providers run in this process, so they survive everything
+// and keep one ledger. Fault rules fire, each at most once per
+// idempotency key, with probability FaultRate: 429 and 5xx before the
+// effect, and 5xx after it (the effect is applied and the answer lost, so
+// the retry must be answered from the key's record); latency of 40ms or
+// 250ms on other calls. A recorder in front of the providers counts the
+// answers replayed from an idempotency record: the duplicate effects the
+// keys prevented.
+//
+// # Jobs
+//
+// Jobs are planned from the seed, each from a generator of its own
+// (seed, index), so job i is the same in every soak with that seed; which
+// of its steps a kill hits is timing and not reproducible. The mix (see
+// scenarios) covers every example: order-fulfillment (plain, declined
+// card, two runs sharing a dedup key, followed by an order-cancellation of
+// its charge and shipment), subscription-renewal, order-approval (below
+// the limit, approved by a signal sent to the run's Signal handler,
+// rejected by the signal, and with an undeliverable address that fails the
+// foreach inside the parallel and refunds the charge) and trip-booking
+// (booked, and sold out, which undoes hotel, flight and deposit).
+//
+// # What is checked
+//
+//   - Every run ended as its scenario says: completed, or failed with the
+//     expected error codes and compensation list. A run Restate does not
+//     know after accepting it is LOST; one not ended DrainTimeout after
+//     the submission is STUCK, reported with its Restate status and last
+//     failure. After the runs, no invocation of any kind may be left
+//     unfinished.
+//   - Each run's expected effects are derived from its id and step paths
+//     the way the interpreter derives idempotency keys
+//     (rea.IdempotencyKey of the run id and the step, plus the foreach
+//     index, plus the role "compensate"; a dedup step's key from its dedup
+//     key). Every such key has exactly one effect, on the expected route,
+//     with the expected answer (success, or the stored refusal); every
+//     effect in the ledger belongs to some run's key.
+//   - Effects happen in the order of the definition; compensations after
+//     the failure, in reverse order of the steps, each once, and on the
+//     objects the steps created.
+//   - Outputs agree with the ledger: the charge id, tracking numbers and
+//     bookings a run reports are those of its effects, also when the
+//     effect's first answer was lost.
+//   - The chaos happened: at least one endpoint kill, every server
+//     restart, and no endpoint died without being killed.
+//
+// Nothing is timed except the drain bound, which is a liveness limit, not
+// a performance assertion.
+package chaos

@@ -1,0 +1,148 @@
+package chaos
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// monkey kills processes while the jobs run: endpoints at random moments
+// (exponentially distributed gaps, so kills sometimes come in quick
+// succession and hit an endpoint that has just come back), and
+// restate-server at random points of the submission, spread so that each
+// restart falls in its own share of it.
+type monkey struct {
+	s        *stack
+	cfg      Config
+	progress func() float64 // 0 at the start of submission, 1 at its end
+
+	mu             sync.Mutex
+	endpointKills  int
+	endpointStarts int
+	serverRestarts int
+	serverDown     time.Duration
+	failures       []string
+	events         []string
+}
+
+// event notes what the monkey did, with the time since the soak started,
+// so a failure can be set against the kills around it.
+func (m *monkey) event(start time.Time, format string, args ...any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.events = append(m.events, fmt.Sprintf("%8.3fs  ", time.Since(start).Seconds())+fmt.Sprintf(format, args...))
+}
+
+func (m *monkey) fail(format string, args ...any) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.failures = append(m.failures, fmt.Sprintf(format, args...))
+}
+
+// run kills until stop is closed, then brings every process back up and
+// returns. ctx ends it at once.
+func (m *monkey) run(ctx context.Context, stop <-chan struct{}, start time.Time) {
+	var wg sync.WaitGroup
+	if m.cfg.KillEvery > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.killEndpoints(ctx, stop, start)
+		}()
+	}
+	if m.cfg.ServerRestarts > 0 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			m.restartServer(ctx, start)
+		}()
+	}
+	wg.Wait()
+	if err := m.s.ensureUp(ctx); err != nil {
+		m.fail("bring the stack back up: %v", err)
+	}
+}
+
+// sleep waits d, and reports false if stop or ctx came first.
+func sleep(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-stop:
+		return false
+	case <-ctx.Done():
+		return false
+	}
+}
+
+func (m *monkey) killEndpoints(ctx context.Context, stop <-chan struct{}, start time.Time) {
+	rng := rand.New(rand.NewPCG(m.cfg.Seed, 0xe0d9))
+	for {
+		gap := time.Duration(rng.ExpFloat64() * float64(m.cfg.KillEvery))
+		if !sleep(ctx, stop, gap) {
+			return
+		}
+		e := m.s.endpoints[rng.IntN(len(m.s.endpoints))]
+		down := time.Duration(rng.Float64() * float64(m.cfg.MaxDown))
+		if e.kill() {
+			m.mu.Lock()
+			m.endpointKills++
+			m.mu.Unlock()
+			m.event(start, "SIGKILL endpoint %s, down for %v", e.name, down.Round(time.Millisecond))
+		}
+		// Even when stopping: the drain needs the endpoint back.
+		sleep(ctx, stop, down)
+		if err := e.start(ctx); err != nil {
+			m.fail("restart endpoint %s: %v", e.name, err)
+			return
+		}
+		m.mu.Lock()
+		m.endpointStarts++
+		m.mu.Unlock()
+		m.event(start, "endpoint %s started again", e.name)
+	}
+}
+
+// restartServer SIGKILLs restate-server once in each of ServerRestarts
+// equal shares of the submission, at a random point of the share, and
+// starts it again on the same data. All restarts happen before the
+// submission ends, since every share ends before it.
+func (m *monkey) restartServer(ctx context.Context, start time.Time) {
+	rng := rand.New(rand.NewPCG(m.cfg.Seed, 0x5e4e))
+	n := m.cfg.ServerRestarts
+	for k := range n {
+		at := (float64(k) + 0.15 + 0.7*rng.Float64()) / float64(n)
+		for m.progress() < at {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		down := time.Duration(rng.Float64() * float64(time.Second))
+		if err := m.s.server.Kill(); err != nil {
+			m.fail("kill restate-server: %v", err)
+			return
+		}
+		m.event(start, "SIGKILL restate-server at %.0f%% of the submission, down for %v", 100*at, down.Round(time.Millisecond))
+		began := time.Now()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(down):
+		}
+		if err := m.s.server.Restart(ctx); err != nil {
+			m.fail("restart restate-server: %v", err)
+			return
+		}
+		m.mu.Lock()
+		m.serverRestarts++
+		m.serverDown += time.Since(began)
+		m.mu.Unlock()
+		m.event(start, "restate-server ready again after %v", time.Since(began).Round(time.Millisecond))
+	}
+}
