@@ -51,13 +51,15 @@ reaflow status --watch order-fulfillment-k3x9q2`)
 	return nil
 }
 
-// printStatus prints a run and its steps as a table.
+// printStatus prints a run and its steps as a table. The steps inside a
+// switch case, a parallel branch or a catch handler are indented under the
+// step that holds them; a foreach step counts its items.
 func printStatus(w io.Writer, run *runstatus.Run, now time.Time) {
 	what := run.Definition
 	if run.Version != "" {
 		what += " " + run.Version
 	}
-	fmt.Fprintf(w, "%s  %s  %s  (started %s ago)\n", run.WorkflowID, what, run.State, now.Sub(run.CreatedAt).Round(time.Second))
+	fmt.Fprintf(w, "%s  %s  %s  (started %s ago)\n", run.WorkflowID, what, runState(run), now.Sub(run.CreatedAt).Round(time.Second))
 	if run.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", run.Error)
 	}
@@ -66,34 +68,161 @@ func printStatus(w io.Writer, run *runstatus.Run, now time.Time) {
 		return
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	for _, s := range run.Steps {
-		fmt.Fprintf(tw, "  %s\t%s\t%s\n", s.State, s.ID, stepDetail(s))
+	for _, l := range statusLines(run.Steps) {
+		fmt.Fprintf(tw, "  %s\t%s%s\t%s\n", l.state, strings.Repeat("  ", l.depth), l.name, l.detail)
 	}
 	tw.Flush()
 }
 
-func stepDetail(s runstatus.StepStatus) string {
+// runState says where a run is: its state, and what it waits for.
+func runState(run *runstatus.Run) string {
+	switch {
+	case run.WaitingFor == "" || run.Finished():
+		return string(run.State)
+	case run.State == runstatus.Waiting:
+		return "waiting for " + run.WaitingFor
+	}
+	return fmt.Sprintf("%s, waiting for %s", run.State, run.WaitingFor)
+}
+
+// statusLine is one line of a run's steps: a step or a parallel branch.
+type statusLine struct {
+	// path names the line in a run: the step ids and branch names from
+	// the top, joined by "/".
+	path   string
+	name   string
+	depth  int
+	state  runstatus.State
+	detail string
+	// step is the line's step; nil for a branch.
+	step *runstatus.StepStatus
+}
+
+// statusLines flattens a run's steps, each followed by the steps it holds.
+func statusLines(steps []runstatus.StepStatus) []statusLine {
+	var lines []statusLine
+	var add func(steps []runstatus.StepStatus, parent string, depth int)
+	add = func(steps []runstatus.StepStatus, parent string, depth int) {
+		for i := range steps {
+			s := &steps[i]
+			path := parent + s.ID
+			lines = append(lines, statusLine{path: path, name: s.ID, depth: depth, state: s.State, detail: stepDetail(s), step: s})
+			add(s.Steps, path+"/", depth+1)
+			for _, b := range s.Branches {
+				lines = append(lines, statusLine{path: path + "/" + b.Name, name: b.Name, depth: depth + 1, state: b.State, detail: branchDetail(b)})
+				add(b.Steps, path+"/"+b.Name+"/", depth+2)
+			}
+			add(s.Handler, path+"/", depth+1)
+		}
+	}
+	add(steps, "", 0)
+	return lines
+}
+
+// stepDetail says what a step is and, unless it is plain, how it stands.
+func stepDetail(s *runstatus.StepStatus) string {
 	var parts []string
-	if s.Activity != "" {
+	switch {
+	case s.Activity != "":
 		parts = append(parts, "activity "+s.Activity)
+	case s.Kind == "sleep" && s.State == runstatus.Waiting && s.Until != nil:
+		parts = append(parts, "sleep until "+s.Until.UTC().Format(time.RFC3339))
+	default:
+		parts = append(parts, s.Kind)
+	}
+	if s.Case != "" {
+		parts = append(parts, s.Case)
+	}
+	if s.ChildRun != "" {
+		parts = append(parts, "child run "+s.ChildRun)
+	}
+	if s.Items != nil {
+		parts = append(parts, itemCounts(s.Items, s.State))
 	}
 	if s.Attempts > 0 {
 		parts = append(parts, fmt.Sprintf("%d failed attempts", s.Attempts))
 	}
-	if s.State == runstatus.Retrying && s.Error != "" {
+	switch {
+	case s.State == runstatus.Retrying && s.Error != "":
 		parts = append(parts, "last error: "+s.Error)
+	case s.State == runstatus.Caught:
+		parts = append(parts, "caught: "+s.Error)
+	case s.Error != "":
+		parts = append(parts, "error: "+s.Error)
+	}
+	if s.State == runstatus.Waiting && s.WaitingFor != "" && !strings.HasPrefix(s.WaitingFor, "sleep ") {
+		parts = append(parts, "waiting for "+s.WaitingFor)
+	}
+	if s.CallbackID != "" && s.State != runstatus.Waiting {
+		parts = append(parts, "callback "+s.CallbackID)
+	}
+	if s.Deadline != nil && (s.State == runstatus.Waiting || s.State == runstatus.Running || s.State == runstatus.Retrying) {
+		parts = append(parts, "times out at "+s.Deadline.UTC().Format(time.RFC3339))
+	}
+	if s.CompensationError != "" {
+		parts = append(parts, "compensation failed: "+s.CompensationError)
 	}
 	return strings.Join(parts, ", ")
+}
+
+func branchDetail(b runstatus.BranchStatus) string {
+	if b.Error != "" && b.State == runstatus.Failed {
+		return "branch, error: " + b.Error
+	}
+	return "branch"
+}
+
+// itemCounts sums up a foreach step's items: "4 items: 2 done, 1 running,
+// 1 pending".
+func itemCounts(c *runstatus.ItemCounts, state runstatus.State) string {
+	noun := "items"
+	if c.Total == 1 {
+		noun = "item"
+	}
+	var counts []string
+	for _, n := range []struct {
+		count int
+		what  string
+	}{
+		{c.Done, "done"}, {c.Running, "running"}, {c.Failed, "failed"},
+		{c.Compensated, "compensated"}, {c.CompensationFailed, "compensation failed"},
+	} {
+		if n.count > 0 {
+			counts = append(counts, fmt.Sprintf("%d %s", n.count, n.what))
+		}
+	}
+	if p := c.Pending(); p > 0 {
+		if state == runstatus.Running || state == runstatus.Waiting || state == runstatus.Retrying {
+			counts = append(counts, fmt.Sprintf("%d pending", p))
+		} else {
+			counts = append(counts, fmt.Sprintf("%d not run", p))
+		}
+	}
+	if len(counts) == 0 {
+		return fmt.Sprintf("%d %s", c.Total, noun)
+	}
+	return fmt.Sprintf("%d %s: %s", c.Total, noun, strings.Join(counts, ", "))
 }
 
 // watchInterval is how often watch polls Restate's introspection API.
 const watchInterval = 200 * time.Millisecond
 
-// watch follows a run until it ends: one line per step state change, then
-// the output, or an error naming the failing step.
+// progressInterval is how often watch reports a foreach step's counts
+// while nothing else about it changes.
+const progressInterval = 2 * time.Second
+
+// watch follows a run until it ends: one line per change of a step's
+// state (or of what it waits for), then the output, or an error naming
+// the failing step. Steps inside others are named by their path, such as
+// "fulfil/parcels/lines".
 func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error {
 	reader := runstatus.NewReader(target.adminClient())
-	seen := map[string]runstatus.State{}
+	type shown struct {
+		key  string
+		done int
+		at   time.Time
+	}
+	seen := map[string]shown{}
 	// A run just sent may not be visible to the introspection API yet.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -103,12 +232,23 @@ func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error
 		case err != nil:
 			return err
 		default:
-			for _, s := range run.Steps {
-				if seen[s.ID] == s.State || (s.State == runstatus.Pending && seen[s.ID] == "") {
+			for _, l := range statusLines(run.Steps) {
+				if l.step == nil {
 					continue
 				}
-				seen[s.ID] = s.State
-				fmt.Fprintf(m.Stdout, "  %-8s %s%s\n", s.State, s.ID, suffix(stepDetail(s)))
+				s := l.step
+				key := string(s.State) + "\x00" + s.WaitingFor
+				last, ok := seen[l.path]
+				progress := s.Items != nil && ok && s.Items.Done+s.Items.Failed != last.done && time.Since(last.at) >= progressInterval
+				if last.key == key && !progress || (!ok && s.State == runstatus.Pending) {
+					continue
+				}
+				done := 0
+				if s.Items != nil {
+					done = s.Items.Done + s.Items.Failed
+				}
+				seen[l.path] = shown{key: key, done: done, at: time.Now()}
+				fmt.Fprintf(m.Stdout, "  %-8s %s%s\n", s.State, l.path, suffix(l.detail))
 			}
 			if run.Finished() {
 				return m.finish(ctx, target, run)

@@ -22,6 +22,26 @@ const (
 	Done     State = "done"     // finished with a result
 	Failed   State = "failed"   // finished with a terminal error
 	Skipped  State = "skipped"  // passed over: its when guard was false
+	// Waiting: durably waiting for something outside the step's own
+	// work, which WaitingFor names: a signal, a callback, a timer, or the
+	// child invocations of a parallel or foreach step.
+	Waiting State = "waiting"
+	// Caught: the step failed and one of its catch handlers took the
+	// error; the handler's steps say how that went.
+	Caught State = "caught"
+	// Cancelled: the step was stopped before it finished, because the run
+	// was cancelled or, in a parallel branch or a foreach, because another
+	// branch or item failed.
+	Cancelled State = "cancelled"
+	// Compensating: a run undoing its completed steps after a failure, or
+	// a step whose compensation is running.
+	Compensating State = "compensating"
+	// Compensated: a step that completed and was undone by its
+	// compensation after the run failed.
+	Compensated State = "compensated"
+	// CompensationFailed: a step whose compensation failed for good; its
+	// CompensationError says why.
+	CompensationFailed State = "compensation failed"
 )
 
 // Run is the status of one run.
@@ -32,8 +52,12 @@ type Run struct {
 	// journal is gone.
 	Definition string `json:"definition,omitempty"`
 	Version    string `json:"version,omitempty"`
-	// State is Running, Retrying, Done or Failed.
+	// State is Running, Waiting, Retrying, Compensating, Done or Failed.
 	State State `json:"state"`
+	// WaitingFor lists what the run's waiting steps wait for ("signal
+	// approve", "callback sign_1…", "sleep until …"), at any depth. The
+	// run is Waiting when nothing else is in progress.
+	WaitingFor string `json:"waitingFor,omitempty"`
 	// RestateStatus is Restate's own word for the invocation (running,
 	// suspended, backing-off, completed, ...).
 	RestateStatus string `json:"restateStatus"`
@@ -48,15 +72,83 @@ type Run struct {
 	JournalGone bool `json:"journalGone,omitempty"`
 }
 
-// StepStatus is the status of one step of a run.
+// StepStatus is the status of one step of a run. Steps that hold others
+// hold their statuses: a switch the steps of the case that ran, a parallel
+// step its branches, a step whose error a catch handler took the
+// handler's steps. A foreach step counts its items instead.
 type StepStatus struct {
-	ID       string `json:"id"`
+	ID string `json:"id"`
+	// Kind is the step's kind (set, switch, parallel, foreach, sleep,
+	// await, fail, return, workflow); empty for an activity step, whose
+	// Activity says what it calls.
+	Kind     string `json:"kind,omitempty"`
 	Activity string `json:"activity,omitempty"`
 	State    State  `json:"state"`
 	// Attempts counts failed attempts of a step Restate is retrying.
 	Attempts int    `json:"attempts,omitempty"`
 	Error    string `json:"error,omitempty"`
+	// WaitingFor says what a Waiting step waits for: "signal NAME",
+	// "callback ID", "sleep until TIME", "child run ID" or "child
+	// invocations".
+	WaitingFor string `json:"waitingFor,omitempty"`
+	// CallbackID is the callback a callback step waits for (or waited
+	// for), to complete with `reaflow resolve` or `reaflow reject`.
+	CallbackID string `json:"callbackId,omitempty"`
+	// Until is when a sleep step wakes up.
+	Until *time.Time `json:"until,omitempty"`
+	// Deadline is when the step's timeout expires.
+	Deadline *time.Time `json:"deadline,omitempty"`
+	// ChildRun is the workflow id of a workflow step's child run.
+	ChildRun string `json:"childRun,omitempty"`
+	// CompensationError is why the step's compensation failed.
+	CompensationError string `json:"compensationError,omitempty"`
+	// Case names the switch case that ran: "case 1" (counting from 1) or
+	// "default"; Steps are its steps.
+	Case  string       `json:"case,omitempty"`
+	Steps []StepStatus `json:"steps,omitempty"`
+	// Branches are a parallel step's branches, in the definition's order.
+	Branches []BranchStatus `json:"branches,omitempty"`
+	// Items counts a foreach step's items.
+	Items *ItemCounts `json:"items,omitempty"`
+	// Handler holds the steps of the catch handler that took the step's
+	// error.
+	Handler []StepStatus `json:"handler,omitempty"`
 }
+
+// BranchStatus is one branch of a parallel step, run by a child
+// invocation of its own.
+type BranchStatus struct {
+	Name         string       `json:"name"`
+	State        State        `json:"state"`
+	InvocationID string       `json:"invocationId,omitempty"`
+	Error        string       `json:"error,omitempty"`
+	Steps        []StepStatus `json:"steps,omitempty"`
+}
+
+// ItemCounts sums up a foreach step's items. Items that are neither done,
+// running nor failed are pending (or, once the step has ended, were not
+// run).
+type ItemCounts struct {
+	Total   int `json:"total"`
+	Done    int `json:"done"`
+	Running int `json:"running"`
+	Failed  int `json:"failed"`
+	// Compensated and CompensationFailed count the items whose steps
+	// were undone after the run failed, and those where that failed.
+	Compensated        int `json:"compensated,omitempty"`
+	CompensationFailed int `json:"compensationFailed,omitempty"`
+	// Failures are the failed items, by index (from 0).
+	Failures []ItemError `json:"failures,omitempty"`
+}
+
+// ItemError is the failure of one foreach item, or of its compensation.
+type ItemError struct {
+	Index int    `json:"index"`
+	Error string `json:"error"`
+}
+
+// Pending is the number of items neither done, running nor failed.
+func (c *ItemCounts) Pending() int { return max(0, c.Total-c.Done-c.Running-c.Failed) }
 
 // Finished reports whether the run has ended, either way.
 func (r *Run) Finished() bool { return r.State == Done || r.State == Failed }
@@ -74,27 +166,34 @@ func Fetch(ctx context.Context, q Querier, workflowID string) (*Run, error) {
 	return NewReader(q).Fetch(ctx, workflowID)
 }
 
-// Reader reads the status of runs. It keeps the definition of each run it
-// has read, compiled, so that following a run (status --watch, submit
-// --wait) compiles the definition once rather than on every poll. A Reader
-// is for one goroutine.
+// Reader reads the status of runs. It keeps what it has read of each run
+// so that following a run (status --watch, submit --wait) does not repeat
+// the work: the definition, compiled once, and each invocation's journal,
+// whose entries are decoded once (a finished child invocation's journal is
+// not read again at all). A Reader is for one goroutine.
 type Reader struct {
 	q Querier
 	// programs holds each run's compiled definition by invocation id; nil
 	// for a run whose definition the server refused.
-	programs map[string]*dsl.Program
+	programs map[string]*plan
+	// journals holds what has been read of each invocation's journal.
+	journals map[string]*journal
 }
 
 // NewReader returns a Reader that queries q.
 func NewReader(q Querier) *Reader {
-	return &Reader{q: q, programs: map[string]*dsl.Program{}}
+	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}}
 }
 
-// Fetch returns the status of the run with the given workflow id.
+var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService}
+
+// Fetch returns the status of the run with the given workflow id. It reads
+// the run's invocation and journal, then the journals of the child
+// invocations its parallel and foreach steps started, one level of
+// children at a time.
 func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
-	q := rd.q
-	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT id, status, completion_result, completion_failure, last_failure,
-		retry_count, created_at, modified_at
+	rows, err := rd.q.Query(ctx, fmt.Sprintf(`SELECT id, status, completion_result, completion_failure, last_failure,
+		retry_count, last_failure_related_command_name, created_at, modified_at
 		FROM sys_invocation
 		WHERE target_service_name = '%s' AND target_service_key = %s AND target_handler_name = 'Run'`,
 		interpreter.WorkflowService, quote(workflowID)))
@@ -104,73 +203,159 @@ func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("%w %q", ErrNotFound, workflowID)
 	}
-	inv := rows[0]
+	row := rows[0]
 	run := &Run{
 		WorkflowID:    workflowID,
-		InvocationID:  str(inv["id"]),
-		RestateStatus: str(inv["status"]),
-		CreatedAt:     timestamp(inv["created_at"]),
-		UpdatedAt:     timestamp(inv["modified_at"]),
+		InvocationID:  str(row["id"]),
+		RestateStatus: str(row["status"]),
+		CreatedAt:     timestamp(row["created_at"]),
+		UpdatedAt:     timestamp(row["modified_at"]),
 	}
+	inv := invocationOf(row)
 	switch {
-	case str(inv["completion_result"]) == "success":
+	case str(row["completion_result"]) == "success":
 		run.State = Done
-	case str(inv["completion_result"]) == "failure":
-		run.State, run.Error = Failed, str(inv["completion_failure"])
-	case str(inv["last_failure"]) != "":
-		run.State, run.Error = Retrying, str(inv["last_failure"])
+	case str(row["completion_result"]) == "failure":
+		run.State, run.Error = Failed, str(row["completion_failure"])
+	case inv.lastFailure != "":
+		run.State, run.Error = Retrying, inv.lastFailure
 	default:
 		run.State = Running
 	}
 
-	entries, err := q.Query(ctx, fmt.Sprintf(`SELECT index, entry_type, name, entry_lite_json,
-		CASE WHEN entry_type IN ('Command: Input', 'Command: Call') THEN entry_json END AS entry_json
-		FROM sys_journal WHERE id = %s ORDER BY index`, quote(run.InvocationID)))
+	j, p, err := rd.runJournal(ctx, run.InvocationID)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("run %q: %w", workflowID, err)
 	}
-	if len(entries) == 0 {
+	if j.rows == 0 {
 		run.JournalGone = true
 		return run, nil
 	}
-	if err := run.readJournal(entries, num(inv["retry_count"]), rd.program); err != nil {
-		return nil, fmt.Errorf("run %q: %w", workflowID, err)
+	if p == nil {
+		// A definition the server refused has no steps to show; the run's
+		// failure says why.
+		return run, nil
 	}
+	run.Definition, run.Version = p.prog.Name, p.prog.Version
+	inv.journal = j
+	if j.output != nil && j.output.failed {
+		failure := *j.output
+		failure.message = stepError(failure.message)
+		inv.failure = &failure
+	} else if run.State == Failed {
+		inv.failure = &result{failed: true, message: run.Error}
+	}
+	f := &fetch{rd: rd, plan: p, run: run, byID: map[string]*StepStatus{}}
+	f.walkRun(inv)
+	for len(f.jobs) > 0 {
+		if err := f.readChildren(ctx); err != nil {
+			return nil, fmt.Errorf("run %q: %w", workflowID, err)
+		}
+	}
+	f.finish()
 	return run, nil
 }
 
-// journalEntry is the part of a journal row's JSON that status reads.
-type journalEntry struct {
-	Command struct {
-		Input *struct {
-			Payload []int `json:"payload"`
-		} `json:"Input"`
-		Run *struct {
-			CompletionID int `json:"completion_id"`
-		} `json:"Run"`
-		Call *struct {
-			Request *struct {
-				Parameter []int `json:"parameter"`
-			} `json:"request"`
-			ResultCompletionID int `json:"result_completion_id"`
-		} `json:"Call"`
-	} `json:"Command"`
-	Notification struct {
-		ID struct {
-			CompletionID int `json:"CompletionId"`
-		} `json:"id"`
-		Result string `json:"result"`
-	} `json:"Notification"`
+// stepError is the part of a run's failure that is about the failed
+// step: what the run's compensations did is added to the run's error, not
+// to the step's.
+func stepError(runError string) string {
+	for _, tail := range []string{"; compensated: ", "; COMPENSATION FAILED: "} {
+		if i := strings.Index(runError, tail); i >= 0 {
+			runError = runError[:i]
+		}
+	}
+	return runError
+}
+
+// invocation is one invocation of a run, the run's own or a child's, as
+// far as status needs it.
+type invocation struct {
+	id string
+	// finished is true once the invocation has its result.
+	finished bool
+	// failure is how the invocation (or, for a block, the step it stopped
+	// at) failed; nil when it has not.
+	failure *result
+	// lastFailure, attempts and failedCommand describe the failed
+	// attempts of an invocation Restate is retrying.
+	lastFailure   string
+	attempts      int
+	failedCommand string
+	journal       *journal
+}
+
+func invocationOf(row map[string]any) *invocation {
+	inv := &invocation{
+		id:            str(row["id"]),
+		finished:      str(row["completion_result"]) != "",
+		attempts:      num(row["retry_count"]),
+		failedCommand: str(row["last_failure_related_command_name"]),
+	}
+	if !inv.finished {
+		inv.lastFailure = str(row["last_failure"])
+	}
+	return inv
+}
+
+// runJournal reads the run's journal; the definition comes from its input
+// entry the first time.
+func (rd *Reader) runJournal(ctx context.Context, invocationID string) (*journal, *plan, error) {
+	p, known := rd.programs[invocationID]
+	j := rd.journals[invocationID]
+	if j == nil {
+		j = newJournal()
+	}
+	rows, err := rd.q.Query(ctx, fmt.Sprintf(`SELECT index, entry_type, name, entry_lite_json,
+		CASE WHEN %s THEN entry_json END AS entry_json
+		FROM sys_journal WHERE id = %s ORDER BY index`, fullEntries(j.rows, !known), quote(invocationID)))
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(rows) < j.rows {
+		// The journal is not the one read before: start again.
+		delete(rd.journals, invocationID)
+		return rd.runJournal(ctx, invocationID)
+	}
+	if !known && len(rows) > 0 {
+		for _, row := range rows {
+			if str(row["entry_type"]) == "Command: Input" {
+				if p, err = rd.program(invocationID, str(row["entry_json"])); err != nil {
+					return nil, nil, err
+				}
+				break
+			}
+		}
+	}
+	if err := j.add(rows, reaflowServices); err != nil {
+		return nil, nil, err
+	}
+	rd.journals[invocationID] = j
+	return j, p, nil
+}
+
+// fullEntries is the SQL condition for the journal entries whose full JSON
+// status reads: from index from on, calls (their parameters name steps,
+// branches and items), call results (a block's result counts its items)
+// and failures (with their messages); the input entry too when the
+// definition is not compiled yet.
+func fullEntries(from int, input bool) string {
+	cond := fmt.Sprintf(`(index >= %d AND (entry_type IN ('Command: Call', 'Command: OneWayCall', 'Notification: Call')
+		OR entry_lite_json LIKE '%%"result":"Failure"%%'))`, from)
+	if input {
+		cond = "entry_type = 'Command: Input' OR " + cond
+	}
+	return cond
 }
 
 // program returns the compiled definition of the run whose journal input
 // entry is entryJSON, from the cache after the first time; nil when the
 // server refused the definition.
-func (rd *Reader) program(invocationID, entryJSON string) (*dsl.Program, error) {
-	if prog, ok := rd.programs[invocationID]; ok {
-		return prog, nil
+func (rd *Reader) program(invocationID, entryJSON string) (*plan, error) {
+	if p, ok := rd.programs[invocationID]; ok {
+		return p, nil
 	}
-	var full journalEntry
+	var full journalRow
 	if err := json.Unmarshal([]byte(entryJSON), &full); err != nil || full.Command.Input == nil {
 		return nil, fmt.Errorf("journal input entry: %v", err)
 	}
@@ -178,127 +363,132 @@ func (rd *Reader) program(invocationID, entryJSON string) (*dsl.Program, error) 
 	if err := json.Unmarshal(bytesOf(full.Command.Input.Payload), &req); err != nil {
 		return nil, fmt.Errorf("journal input: %w", err)
 	}
-	// A definition the server refused has no steps to show; the run's
-	// failure says why.
-	prog, _ := dsl.Load(req.File, []byte(req.Definition))
-	rd.programs[invocationID] = prog
-	return prog, nil
+	var p *plan
+	if prog, err := dsl.Load(req.File, []byte(req.Definition)); err == nil {
+		p = newPlan(prog)
+	}
+	rd.programs[invocationID] = p
+	return p, nil
 }
 
-// readJournal fills in the definition and the steps from the journal rows.
-// attempts is the invocation's retry count, the failed attempts of the step
-// in flight when the run is retrying; program compiles the journaled
-// definition.
-func (r *Run) readJournal(rows []map[string]any, attempts int, program func(invocationID, entryJSON string) (*dsl.Program, error)) error {
-	var (
-		prog *dsl.Program
-		// index maps a step id to its place in prog.Steps and r.Steps.
-		index = map[string]int{}
-		// byCompletion maps a completion id to the step waiting for it.
-		byCompletion = map[int]*StepStatus{}
-		// lastStarted is the index in prog.Steps of the latest step with a
-		// journal entry; steps before it without one were skipped.
-		lastStarted = -1
-	)
-	started := func(id string) *StepStatus {
-		i, ok := index[id]
-		if !ok {
-			return nil
+// maxIDsPerQuery bounds the invocation ids one query names.
+const maxIDsPerQuery = 200
+
+// readChildren reads the child invocations the last level's walks found,
+// in one query per level (of at most maxIDsPerQuery children): the
+// journal entries not read yet of those whose journal is not complete,
+// and the invocation rows of those still running, which say whether
+// Restate is retrying them. Then it walks them; those walks may find more.
+func (f *fetch) readChildren(ctx context.Context) error {
+	jobs := f.jobs
+	f.jobs = nil
+	rd := f.rd
+	var ids []string
+	read, running := map[string]bool{}, map[string]bool{}
+	for _, job := range jobs {
+		if j := rd.journals[job.id]; j == nil || j.output == nil {
+			read[job.id] = true
 		}
-		lastStarted = max(lastStarted, i)
-		r.Steps[i].State = Running
-		return &r.Steps[i]
+		if !job.finished {
+			running[job.id] = true
+		}
+		if read[job.id] || running[job.id] {
+			ids = append(ids, job.id)
+		}
 	}
-	for _, row := range rows {
-		var lite journalEntry
-		if err := json.Unmarshal([]byte(str(row["entry_lite_json"])), &lite); err != nil {
-			return fmt.Errorf("journal entry %v: %w", row["index"], err)
-		}
-		switch entryType := str(row["entry_type"]); {
-		case entryType == "Command: Input":
-			p, err := program(r.InvocationID, str(row["entry_json"]))
-			if err != nil || p == nil {
-				return err
-			}
-			prog = p
-			r.Definition, r.Version = p.Name, p.Version
-			r.Steps = make([]StepStatus, len(p.Steps))
-			for i, step := range p.Steps {
-				s := &r.Steps[i]
-				s.ID, s.State = step.Info().ID, Pending
-				if a, ok := step.(*dsl.ActivityStep); ok {
-					s.Activity = a.Activity
+	invocations := map[string]map[string]any{}
+	for batch := range chunks(ids, maxIDsPerQuery) {
+		var journals, invs, cond []string
+		for _, id := range batch {
+			if read[id] {
+				from := 0
+				if j := rd.journals[id]; j != nil {
+					from = j.rows
 				}
-				index[s.ID] = i
+				journals = append(journals, id)
+				cond = append(cond, fmt.Sprintf("(id = %s AND %s)", quote(id), fullEntries(from, false)))
 			}
-		case prog == nil:
-			// Entries after a refused definition: nothing to map.
-		case entryType == "Command: Run" && lite.Command.Run != nil:
-			if s := started(str(row["name"])); s != nil {
-				byCompletion[lite.Command.Run.CompletionID] = s
+			if running[id] {
+				invs = append(invs, id)
 			}
-		case entryType == "Command: Call":
-			var full journalEntry
-			if err := json.Unmarshal([]byte(str(row["entry_json"])), &full); err != nil || full.Command.Call == nil || full.Command.Call.Request == nil {
+		}
+		var parts []string
+		if len(journals) > 0 {
+			parts = append(parts, fmt.Sprintf(`SELECT id, index, entry_type, name, entry_lite_json,
+				CASE WHEN %s THEN entry_json END AS entry_json,
+				NULL AS status, NULL AS completion_result, NULL AS last_failure, NULL AS retry_count, NULL AS last_failure_related_command_name
+				FROM sys_journal WHERE id IN (%s)`, strings.Join(cond, " OR "), quoteAll(journals)))
+		}
+		if len(invs) > 0 {
+			parts = append(parts, fmt.Sprintf(`SELECT id, NULL, '%s', NULL, NULL, NULL,
+				status, completion_result, last_failure, retry_count, last_failure_related_command_name
+				FROM sys_invocation WHERE id IN (%s)`, invocationRow, quoteAll(invs)))
+		}
+		rows, err := rd.q.Query(ctx, strings.Join(parts, "\nUNION ALL\n")+"\nORDER BY id, index NULLS FIRST")
+		if err != nil {
+			return err
+		}
+		byID := map[string][]map[string]any{}
+		for _, row := range rows {
+			id := str(row["id"])
+			if str(row["entry_type"]) == invocationRow {
+				invocations[id] = row
 				continue
 			}
-			var call struct {
-				StepID string `json:"stepId"`
+			byID[id] = append(byID[id], row)
+		}
+		for _, id := range journals {
+			j := rd.journals[id]
+			if j == nil || len(byID[id]) < j.rows {
+				j = newJournal()
 			}
-			if json.Unmarshal(bytesOf(full.Command.Call.Request.Parameter), &call) != nil {
-				continue
+			if err := j.add(byID[id], reaflowServices); err != nil {
+				return fmt.Errorf("invocation %s: %w", id, err)
 			}
-			if s := started(call.StepID); s != nil {
-				byCompletion[full.Command.Call.ResultCompletionID] = s
-			}
-		case strings.HasPrefix(entryType, "Notification: "):
-			s := byCompletion[lite.Notification.ID.CompletionID]
-			switch {
-			case s == nil:
-			case lite.Notification.Result == "Success":
-				s.State = Done
-			case lite.Notification.Result == "Failure":
-				s.State, s.Error = Failed, r.Error
-			}
+			rd.journals[id] = j
 		}
 	}
-	if prog == nil {
-		return nil
-	}
-	// Steps run one at a time, so the step without a result is the one
-	// whose attempts fail. (Restate 1.7 leaves the failure's entry name
-	// empty for a Run that fails before its command is journaled.)
-	if r.State == Retrying {
-		for i := range r.Steps {
-			if s := &r.Steps[i]; s.State == Running {
-				s.State, s.Attempts, s.Error = Retrying, attempts, r.Error
-			}
+	for _, job := range jobs {
+		inv := &invocation{id: job.id, finished: job.finished, failure: job.failure, journal: rd.journals[job.id]}
+		if row := invocations[job.id]; row != nil {
+			live := invocationOf(row)
+			inv.lastFailure, inv.attempts, inv.failedCommand = live.lastFailure, live.attempts, live.failedCommand
+			inv.finished = inv.finished || live.finished
 		}
-	}
-	// Steps with no journal entry before the last started one were passed
-	// over: activity steps by their when guard, set steps by running in
-	// the handler without a journal entry. After a successful run, all of
-	// them were.
-	last := lastStarted
-	if r.State == Done {
-		last = len(prog.Steps)
-	}
-	for i := 0; i < last && i < len(r.Steps); i++ {
-		s := &r.Steps[i]
-		if s.State != Pending {
-			continue
+		if inv.journal == nil {
+			inv.journal = newJournal()
 		}
-		if _, isSet := prog.Steps[i].(*dsl.SetStep); isSet {
-			s.State = Done
-		} else {
-			s.State = Skipped
-		}
+		job.walk(inv)
 	}
 	return nil
 }
 
+// invocationRow marks the rows of a children query that are invocation
+// rows rather than journal entries.
+const invocationRow = "invocation"
+
+func chunks(ids []string, n int) func(func([]string) bool) {
+	return func(yield func([]string) bool) {
+		for len(ids) > 0 {
+			k := min(n, len(ids))
+			if !yield(ids[:k]) {
+				return
+			}
+			ids = ids[k:]
+		}
+	}
+}
+
 // quote makes s a SQL string literal.
 func quote(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+func quoteAll(ss []string) string {
+	quoted := make([]string, len(ss))
+	for i, s := range ss {
+		quoted[i] = quote(s)
+	}
+	return strings.Join(quoted, ", ")
+}
 
 func str(v any) string {
 	s, _ := v.(string)
