@@ -21,6 +21,7 @@ import (
 type checker struct {
 	doc  *document
 	cfg  *config
+	lim  *limits // shared by the program's expressions and templates
 	errs ErrorList
 
 	decls   map[*value]*decl   // every step object, at any depth
@@ -428,8 +429,11 @@ func (c *checker) child(k *value) (text, name string) {
 		// file; the schema check has already covered it.
 		doc := *c.doc
 		doc.root = def
-		sub := &checker{doc: &doc, cfg: c.cfg}
+		// It shares the expression count too: the limit bounds the
+		// compiling one definition costs, children included.
+		sub := &checker{doc: &doc, cfg: c.cfg, lim: c.lim, exprs: c.exprs, exprCfg: c.exprCfg}
 		prog := sub.compile()
+		c.exprs, c.exprCfg = sub.exprs, sub.exprCfg
 		c.errs = append(c.errs, sub.errs...)
 		c.inlined = c.inlined || sub.inlined
 		return string(prog.Canonical), c.doc.file + "#" + def.ptr
@@ -465,7 +469,7 @@ func (c *checker) child(k *value) (text, name string) {
 	}
 	// Inline the child: the including definition's canonical form then
 	// holds it, and the reference is gone from what runs.
-	child, _ := parseDocument(file, prog.Canonical)
+	child, _ := parseDocument(file, prog.Canonical, c.cfg.maxDepth)
 	for i, m := range k.members {
 		if m.key == "file" {
 			k.members[i] = member{key: "definition", keyOffset: m.keyOffset, value: child.root}
@@ -585,10 +589,10 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	if c.exprCfg == nil {
-		c.exprCfg = newExprConfig()
+		c.exprCfg = newExprConfig(c.lim.maxExprNodes)
 	}
 	refs := &referenceCollector{}
-	program, err := compileExprSource(src, c.exprCfg, refs)
+	program, err := compileExprSource(src, c.exprCfg, refs, true)
 	if err == nil {
 		err = checkResultType(program, result)
 	}
@@ -609,7 +613,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	c.checkReferences(v, src, base, refs.refs, at)
-	return &Expr{Source: src, Pointer: v.ptr, written: written, program: program}
+	return &Expr{Source: src, Pointer: v.ptr, written: written, program: program, limits: c.lim}
 }
 
 // exprError reports msg at the character runeOffset of the expression
@@ -713,7 +717,7 @@ func (c *checker) checkVarReference(r reference, at scope) string {
 
 // template compiles a JSON value into a Template.
 func (c *checker) template(v *value, at scope) *Template {
-	return &Template{Pointer: v.ptr, root: c.node(v, at), raw: canonical(v)}
+	return &Template{Pointer: v.ptr, root: c.node(v, at), raw: canonical(v), limits: c.lim}
 }
 
 func (c *checker) node(v *value, at scope) node {
@@ -737,11 +741,11 @@ func (c *checker) node(v *value, at scope) node {
 		// Like json.Unmarshal into any: an activity decodes its input
 		// from the JSON encoding anyway, where 3 and 3.0 are the same.
 		f, _ := strconv.ParseFloat(v.text, 64)
-		return &constant{f}
+		return newConstant(f)
 	case kindBool:
-		return &constant{v.boolean}
+		return newConstant(v.boolean)
 	}
-	return &constant{nil}
+	return newConstant(nil)
 }
 
 // fold replaces an object or array without expressions by its value, built
@@ -759,18 +763,18 @@ func fold(n node) node {
 			return n
 		}
 	}
-	value, _ := n.eval(nil) // constants cannot fail
-	return &constant{value}
+	value, size, _ := n.eval(nil) // constants cannot fail
+	return &constant{value: value, size: size}
 }
 
 func (c *checker) stringNode(v *value, at scope) node {
 	segs, offset, err := splitTemplate(v.text)
 	if err != nil {
 		c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, offset), err.Error()))
-		return &constant{nil}
+		return newConstant(nil)
 	}
 	if len(segs) == 1 && !segs[0].isExpr {
-		return &constant{segs[0].text}
+		return newConstant(segs[0].text)
 	}
 	if len(segs) == 1 {
 		return &typed{c.templateExpr(v, segs[0], at)}

@@ -75,10 +75,22 @@
 // order instead of Go's random map order. Time and randomness must come
 // from the input or from an activity's (journaled) output.
 //
-// Expressions are bounded: at most 8 KiB of source and 10000 syntax nodes
-// each, with expr's memory budget at run time. Definitions are bounded by
-// WithMaxSize (DefaultMaxSize), nesting depth (128) and the number of
-// expressions (10000).
+// # Limits
+//
+// Definitions come from whoever may submit a run, and the server compiles
+// and evaluates them in its own process, so every cost is bounded, each
+// limit with a default and an Option: the definition's size (WithMaxSize,
+// 1 MiB) and nesting (WithMaxDepth, 128 levels, which also bounds inputs
+// and signal payloads), an expression's syntax tree (WithMaxExprNodes,
+// 10000 nodes; its source is at most 8 KiB and a definition has at most
+// 10000 expressions), the work and memory of one evaluation
+// (WithEvalBudget, 64 MiB, roughly: see ErrEvalLimit) and the size of one
+// value an expression or template produces (WithMaxValueSize, 4 MiB as
+// JSON). An evaluation past a limit fails with an *EvalError wrapping
+// ErrEvalLimit, in well under a second: a loop over a loop, a string
+// doubled in a reduce, toJSON of a value whose parts are shared, all are
+// charged for what they do (see guard.go), deterministically, so a replay
+// fails where the first run did.
 //
 // # Errors
 //

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"unicode"
 
 	"github.com/expr-lang/expr/file"
 )
@@ -35,10 +36,35 @@ func (e *Error) Error() string {
 	}
 	b.WriteString(": ")
 	if e.Pointer != "" {
-		b.WriteString(e.Pointer)
+		b.WriteString(visible(e.Pointer))
 		b.WriteString(": ")
 	}
 	b.WriteString(e.Message)
+	return b.String()
+}
+
+// hidden reports whether r would not show as itself in a terminal: control
+// characters, and format characters such as the bidirectional overrides
+// and zero-width joiners, which can make text display as something other
+// than what it is (the "Trojan Source" trick).
+func hidden(r rune) bool {
+	return r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r))
+}
+
+// visible escapes the hidden characters of s as \uXXXX, so that a message
+// shows what the file holds.
+func visible(s string) string {
+	if !strings.ContainsFunc(s, hidden) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if hidden(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
 	return b.String()
 }
 
@@ -67,21 +93,26 @@ func (e *Error) Snippet() string {
 		line, col = line[start:end], col-start+len([]rune(prefix))
 		line = append([]rune(prefix), append(line, []rune(suffix)...)...)
 	}
-	var caret strings.Builder
+	var text, caret strings.Builder
 	for i, r := range line {
+		shown := string(r)
+		if hidden(r) {
+			shown = visible(shown)
+		}
+		text.WriteString(shown)
 		if i >= col {
-			break
+			continue
 		}
 		// Keep tabs so the caret lines up with the text above it.
 		if r == '\t' {
 			caret.WriteRune('\t')
 		} else {
-			caret.WriteRune(' ')
+			caret.WriteString(strings.Repeat(" ", len([]rune(shown))))
 		}
 	}
 	gutter := fmt.Sprintf("%4d | ", e.Line)
 	pad := strings.Repeat(" ", len(gutter)-2) + "| "
-	return gutter + string(line) + "\n" + pad + caret.String() + "^"
+	return gutter + text.String() + "\n" + pad + caret.String() + "^"
 }
 
 // ErrorList is every problem found in a definition, sorted by position.
@@ -138,7 +169,7 @@ type EvalError struct {
 
 // Error formats e.g. `/steps/1/with/amount: ${ input.amount * 2 }: invalid operation: ...`.
 func (e *EvalError) Error() string {
-	return fmt.Sprintf("%s: %s: %s", e.Pointer, e.Source, message(e.Err))
+	return fmt.Sprintf("%s: %s: %s", visible(e.Pointer), visible(e.Source), message(e.Err))
 }
 
 func (e *EvalError) Unwrap() error { return e.Err }

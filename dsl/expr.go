@@ -23,8 +23,6 @@ import (
 )
 
 const (
-	// maxExprNodes bounds the size of one expression's syntax tree.
-	maxExprNodes = 10000
 	// maxExprLen bounds an expression's source, in bytes.
 	maxExprLen = 8192
 	// maxExprs bounds the expressions of one definition: ten per step
@@ -51,24 +49,40 @@ type Expr struct {
 
 	written string // as it appears in the file, for messages: "${ a + b }"
 	program *vm.Program
+	limits  *limits
 }
 
-// vms reuses expression VMs: a VM is not safe for concurrent use, but it
-// resets itself at the start of every Run, and reusing its stack saves
-// allocations on every step of every run.
-var vms = sync.Pool{New: func() any { return new(vm.VM) }}
+// evaluation is what one evaluation needs besides the program: a VM, which
+// is not safe for concurrent use but resets itself at the start of every
+// Run, the budget, and a copy of the caller's Env that carries the budget
+// to the guard functions (so that callers may share an Env). Reusing them
+// saves allocations on every step of every run.
+type evaluation struct {
+	vm     vm.VM
+	env    Env
+	budget budget
+}
+
+var evaluations = sync.Pool{New: func() any { return new(evaluation) }}
 
 // Eval evaluates the expression against env and returns a JSON-compatible
 // value (see Template.Eval).
 func (e *Expr) Eval(env *Env) (any, error) {
+	out, _, err := e.eval(env)
+	return out, err
+}
+
+// eval is Eval that also returns the value's size as JSON, roughly.
+func (e *Expr) eval(env *Env) (any, int64, error) {
 	out, err := e.run(env)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
-	if out, err = jsonValue(out); err != nil {
-		return nil, e.fail(err)
+	out, size, err := jsonValue(out, e.limits.maxValueSize)
+	if err != nil {
+		return nil, 0, e.fail(err)
 	}
-	return out, nil
+	return out, size, nil
 }
 
 // EvalBool evaluates a condition, such as a step's when. null counts as
@@ -97,20 +111,36 @@ func (e *Expr) EvalString(env *Env) (string, error) {
 	if !ok {
 		return "", e.fail(fmt.Errorf("expected a %s, got %s", resultNames[resultString], describe(out)))
 	}
+	if int64(len(s)) > e.limits.maxValueSize {
+		return "", e.fail(tooLarge(e.limits.maxValueSize))
+	}
 	return s, nil
 }
 
 func (e *Expr) run(env *Env) (any, error) {
-	if env == nil {
-		env = &Env{}
+	ev := evaluations.Get().(*evaluation)
+	if env != nil {
+		ev.env = *env
 	}
-	machine := vms.Get().(*vm.VM)
-	out, err := machine.Run(e.program, env)
-	vms.Put(machine)
+	ev.budget = budget{left: e.limits.evalBudget, limit: e.limits.evalBudget}
+	ev.env.budget = &ev.budget
+	out, err := ev.vm.Run(e.program, &ev.env)
+	ev.env = Env{}
+	evaluations.Put(ev)
 	if err != nil {
+		var fe *file.Error
+		if errors.As(err, &fe) && fe.Message == "memory budget exceeded" {
+			// The VM's own count of the elements of ranges, arrays and
+			// maps built, expr's default of a million.
+			err = fmt.Errorf("%w: the expression builds more than %d elements (ranges, arrays, maps); simplify it, or do the work in an activity", ErrEvalLimit, conf.DefaultMemoryBudget)
+		}
 		return nil, e.fail(err)
 	}
 	return out, nil
+}
+
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w: the value is larger than the limit of %s as JSON; pass large data between activities by reference (an id or a URL) instead", ErrEvalLimit, formatBytes(limit))
 }
 
 func (e *Expr) fail(err error) error {
@@ -142,14 +172,17 @@ func describe(v any) string {
 // Building it costs about as much as compiling a small expression, so
 // Load builds one per definition and shares it between all of the
 // definition's expressions; compiling does not change it.
-func newExprConfig() *conf.Config {
+func newExprConfig(maxNodes int) *conf.Config {
 	cfg := conf.CreateNew()
 	opts := []expr.Option{
 		expr.Env(Env{}),
-		expr.MaxNodes(maxExprNodes),
+		expr.MaxNodes(uint(maxNodes)),
 		expr.Function("keys", sortedKeys),
 		expr.Function("values", sortedValues),
 		expr.Function("toPairs", sortedPairs),
+	}
+	for name, fn := range guardFunctions {
+		opts = append(opts, expr.Function(name, fn))
 	}
 	for name := range removedBuiltins {
 		opts = append(opts, expr.DisableBuiltin(name))
@@ -167,8 +200,10 @@ func newExprConfig() *conf.Config {
 // compileExprSource runs expr's pipeline with a shared configuration, and
 // walks the syntax tree with refs between parsing and type checking. It
 // follows expr.Compile step by step (expr v1.17); TestCompileMatchesExpr
-// compares the two so that an upgrade of expr cannot make them drift.
-func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor) (*vm.Program, error) {
+// compares the two, unguarded, so that an upgrade of expr cannot make them
+// drift. guarded rewrites the optimized tree to charge the evaluation
+// budget (see guard).
+func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor, guarded bool) (*vm.Program, error) {
 	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
 		return nil, err
@@ -190,6 +225,9 @@ func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor) (*vm.Prog
 			}
 			return nil, err
 		}
+	}
+	if guarded {
+		ast.Walk(&tree.Node, guard{})
 	}
 	return compiler.Compile(tree, cfg)
 }
@@ -267,13 +305,16 @@ func sortedPairs(args ...any) (any, error) {
 }
 
 // envGuard finds $env, expr's name for the whole environment, which would
-// show the Go side of Env (its field names) to expressions.
+// show the Go side of Env (its field names) to expressions, and the other
+// names starting with $, which only the functions guard inserts use.
 type envGuard struct{ at *file.Error }
 
 func (g *envGuard) Visit(node *ast.Node) {
-	if id, ok := (*node).(*ast.IdentifierNode); ok && id.Value == "$env" && g.at == nil {
-		g.at = &file.Error{Location: id.Location(), Message: "$env is not available: use input, steps, vars or workflow"}
+	id, ok := (*node).(*ast.IdentifierNode)
+	if !ok || !strings.HasPrefix(id.Value, "$") || g.at != nil {
+		return
 	}
+	g.at = &file.Error{Location: id.Location(), Message: id.Value + " is not available: use input, steps, vars or workflow"}
 }
 
 // scopedNames are the names of Env defined only in some blocks.
@@ -336,19 +377,31 @@ var exprNames = []string{"input", "steps", "vars", "workflow"}
 
 // jsonValue converts an expression's result to the values json.Unmarshal
 // produces (map[string]any, []any, string, float64, bool, nil; plus int,
-// which expr uses for integer arithmetic). Results that already are such
-// values (the common case) are returned as they are, without copying.
-// Anything else goes through its JSON encoding, the form it would have on
-// the wire anyway.
-func jsonValue(v any) (any, error) {
-	if isJSONValue(v, 0) {
-		return v, nil
+// which expr uses for integer arithmetic), and returns its size as JSON,
+// roughly. A value larger than limit is an error: its parts may be shared
+// ([a, a, a] where a is [b, b, b]...), so that encoding it would take far
+// more memory than building it did. Results that already are such values
+// (the common case) are returned as they are, without copying. Anything
+// else goes through its JSON encoding, the form it would have on the wire
+// anyway.
+func jsonValue(v any, limit int64) (any, int64, error) {
+	m := measurer{limit: limit}
+	if !m.walk(v, 0) {
+		return nil, 0, tooLarge(limit)
 	}
+	if !m.converted {
+		return v, m.size, nil
+	}
+	out, err := convertValue(v)
+	return out, m.size, err
+}
+
+func convertValue(v any) (any, error) {
 	switch v := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(v))
 		for k, item := range v {
-			item, err := jsonValue(item)
+			item, err := convertValue(item)
 			if err != nil {
 				return nil, err
 			}
@@ -358,15 +411,20 @@ func jsonValue(v any) (any, error) {
 	case []any:
 		out := make([]any, len(v))
 		for i, item := range v {
-			item, err := jsonValue(item)
+			item, err := convertValue(item)
 			if err != nil {
 				return nil, err
 			}
 			out[i] = item
 		}
 		return out, nil
+	case nil, string, bool, int:
+		return v, nil
 	case float64:
-		return nil, fmt.Errorf("result %v is not a JSON number", v)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return nil, fmt.Errorf("result %v is not a JSON number", v)
+		}
+		return v, nil
 	}
 	var buf bytes.Buffer
 	if err := json.NewEncoder(&buf).Encode(v); err != nil {
@@ -381,31 +439,4 @@ func jsonValue(v any) (any, error) {
 		return nil, err
 	}
 	return out, nil
-}
-
-func isJSONValue(v any, depth int) bool {
-	if depth > maxDepth {
-		return false
-	}
-	switch v := v.(type) {
-	case nil, string, bool, int:
-		return true
-	case float64:
-		return !math.IsNaN(v) && !math.IsInf(v, 0)
-	case map[string]any:
-		for _, item := range v {
-			if !isJSONValue(item, depth+1) {
-				return false
-			}
-		}
-		return true
-	case []any:
-		for _, item := range v {
-			if !isJSONValue(item, depth+1) {
-				return false
-			}
-		}
-		return true
-	}
-	return false
 }

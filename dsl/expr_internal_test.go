@@ -12,7 +12,7 @@ import (
 // compileExprSource repeats expr.Compile's pipeline with a shared
 // configuration; both must produce the same program.
 func TestCompileMatchesExpr(t *testing.T) {
-	cfg := newExprConfig()
+	cfg := newExprConfig(DefaultMaxExprNodes)
 	for _, src := range []string{
 		`input.amount * 2 + 1`,
 		`steps.charge.output.id ?? "none"`,
@@ -21,9 +21,9 @@ func TestCompileMatchesExpr(t *testing.T) {
 		`"ship:" + input.orderId`,
 		`input.tags[0] in ["a", "b"] && !(vars.x == nil)`,
 	} {
-		ours, err := compileExprSource(src, cfg, &referenceCollector{})
+		ours, err := compileExprSource(src, cfg, &referenceCollector{}, false)
 		require.NoError(t, err, src)
-		theirs, err := expr.Compile(src, func(c *conf.Config) { *c = *newExprConfig() })
+		theirs, err := expr.Compile(src, func(c *conf.Config) { *c = *newExprConfig(DefaultMaxExprNodes) })
 		require.NoError(t, err, src)
 		assert.Equal(t, theirs.Disassemble(), ours.Disassemble(), src)
 	}

@@ -11,7 +11,8 @@ import (
 
 // inputSchema is a definition's compiled "input" schema.
 type inputSchema struct {
-	schema *jsonschema.Schema
+	schema   *jsonschema.Schema
+	maxDepth int
 }
 
 const inputSchemaURL = "file:///reaflow/input.schema.json"
@@ -36,7 +37,7 @@ func (c *checker) compileUserSchema(v *value, what string) *inputSchema {
 		c.errorAt(v, "invalid "+what+" schema: "+strings.TrimPrefix(err.Error(), "jsonschema: "))
 		return nil
 	}
-	return &inputSchema{schema: schema}
+	return &inputSchema{schema: schema, maxDepth: c.lim.maxDepth}
 }
 
 // ValidateInput checks a run's input against the definition's "input"
@@ -57,7 +58,7 @@ func (s *inputSchema) validate(file string, input json.RawMessage) error {
 	if len(bytes.TrimSpace(input)) == 0 {
 		input = json.RawMessage("null")
 	}
-	doc, syntaxErr := parseDocument(file, input)
+	doc, syntaxErr := parseDocument(file, input, s.maxDepth)
 	if syntaxErr != nil {
 		return ErrorList{syntaxErr}
 	}

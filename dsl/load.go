@@ -5,12 +5,46 @@ import (
 	"slices"
 )
 
-// DefaultMaxSize is the largest definition Load accepts unless WithMaxSize
-// says otherwise: 1 MiB is far more than any hand-written workflow, and a
-// bound keeps a server from parsing whatever it is sent.
-const DefaultMaxSize = 1 << 20
+// Defaults of the limits Load applies; each has an Option to change it.
+// Definitions come from whoever can submit a run, and the server parses,
+// compiles and evaluates them in its own process, so every cost has a
+// bound that no hand-written workflow comes near.
+const (
+	// DefaultMaxSize bounds a definition's text, in bytes (WithMaxSize):
+	// 1 MiB is far more than any hand-written workflow, and a bound keeps
+	// a server from parsing whatever it is sent.
+	DefaultMaxSize = 1 << 20
+	// DefaultMaxDepth bounds the nesting of a definition, of a run's input
+	// and of a signal's payload (WithMaxDepth): the tree walkers recurse.
+	DefaultMaxDepth = 128
+	// DefaultMaxExprNodes bounds the syntax tree of one expression
+	// (WithMaxExprNodes); expressions are also at most 8 KiB long and at
+	// most 10000 per definition.
+	DefaultMaxExprNodes = 10000
+	// DefaultEvalBudget bounds the work and memory of one evaluation of an
+	// expression, in bytes, roughly (WithEvalBudget): 64 MiB takes well
+	// under a second to spend, and no condition or mapping of a workflow
+	// comes near it. See ErrEvalLimit.
+	DefaultEvalBudget = 64 << 20
+	// DefaultMaxValueSize bounds the value of one expression or template,
+	// as JSON (WithMaxValueSize): 4 MiB, well below Restate's message
+	// limits (a warning at 10 MiB, a refusal at 32 MiB by default), since
+	// values travel in its messages.
+	DefaultMaxValueSize = 4 << 20
+)
+
+// limits are what Load fixes for a program and its evaluations.
+type limits struct {
+	maxDepth     int
+	maxExprNodes int
+	evalBudget   int64
+	maxValueSize int64
+}
+
+var defaultLimits = limits{maxDepth: DefaultMaxDepth, maxExprNodes: DefaultMaxExprNodes, evalBudget: DefaultEvalBudget, maxValueSize: DefaultMaxValueSize}
 
 type config struct {
+	limits
 	known   func(name string) bool
 	names   []string // listed in "unknown activity" messages
 	errors  func(activity string) ([]string, bool)
@@ -72,6 +106,30 @@ func WithMaxSize(n int) Option {
 	return func(c *config) { c.maxSize = n }
 }
 
+// WithMaxDepth sets how deeply a definition, and a run's input or a
+// signal's payload checked by the program's schemas, may nest.
+func WithMaxDepth(n int) Option {
+	return func(c *config) { c.maxDepth = n }
+}
+
+// WithMaxExprNodes sets the most syntax nodes one expression may have.
+func WithMaxExprNodes(n int) Option {
+	return func(c *config) { c.maxExprNodes = n }
+}
+
+// WithEvalBudget sets what one evaluation of an expression may spend, in
+// bytes of work and memory, roughly; past it the evaluation fails with
+// ErrEvalLimit.
+func WithEvalBudget(n int64) Option {
+	return func(c *config) { c.evalBudget = n }
+}
+
+// WithMaxValueSize sets the largest value, as JSON, that one expression or
+// template may produce; a larger one fails with ErrEvalLimit.
+func WithMaxValueSize(n int64) Option {
+	return func(c *config) { c.maxValueSize = n }
+}
+
 // Load parses, checks and compiles a workflow definition. file names it in
 // messages. The checks run in order: the size limit, JSON syntax, the JSON
 // Schema (see Schema), then the rules a schema cannot express (unique step
@@ -82,18 +140,19 @@ func WithMaxSize(n int) Option {
 // The returned Program holds every expression compiled; nothing is parsed
 // or compiled while a run executes.
 func Load(file string, data []byte, opts ...Option) (*Program, error) {
-	cfg := config{maxSize: DefaultMaxSize}
+	cfg := config{maxSize: DefaultMaxSize, limits: defaultLimits}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
 	if len(data) > cfg.maxSize {
 		return nil, ErrorList{{File: file, Message: fmt.Sprintf("definition is %d bytes, more than the limit of %d bytes", len(data), cfg.maxSize)}}
 	}
-	doc, syntaxErr := parseDocument(file, data)
+	doc, syntaxErr := parseDocument(file, data, cfg.maxDepth)
 	if syntaxErr != nil {
 		return nil, ErrorList{syntaxErr}
 	}
-	c := &checker{doc: doc, cfg: &cfg}
+	lim := cfg.limits
+	c := &checker{doc: doc, cfg: &cfg, lim: &lim}
 	c.checkSchema()
 	prog := c.compile()
 	c.checkCatches(prog)

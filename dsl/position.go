@@ -12,10 +12,6 @@ import (
 	"unicode/utf8"
 )
 
-// maxDepth bounds the nesting of a definition (or an input): deeper JSON
-// is not a workflow anyone writes, and the tree walkers below recurse.
-const maxDepth = 128
-
 // kind is the JSON type of a value.
 type kind uint8
 
@@ -83,11 +79,13 @@ type document struct {
 	lineStarts []int // byte offset of the start of every line, built on demand
 }
 
-// parseDocument decodes data into a value tree. A syntax error is returned
-// as an *Error located at the offending byte.
-func parseDocument(file string, data []byte) (*document, *Error) {
+// parseDocument decodes data into a value tree, nested at most maxDepth
+// deep: deeper JSON is not a workflow anyone writes, and the tree walkers
+// recurse. A syntax error is returned as an *Error located at the
+// offending byte.
+func parseDocument(file string, data []byte, maxDepth int) (*document, *Error) {
 	doc := &document{file: file, data: data}
-	p := &jsonParser{doc: doc, dec: json.NewDecoder(bytes.NewReader(data))}
+	p := &jsonParser{doc: doc, dec: json.NewDecoder(bytes.NewReader(data)), maxDepth: maxDepth}
 	p.dec.UseNumber()
 	root, err := p.parse("", 0)
 	if err == nil {
@@ -105,8 +103,9 @@ func parseDocument(file string, data []byte) (*document, *Error) {
 }
 
 type jsonParser struct {
-	doc *document
-	dec *json.Decoder
+	doc      *document
+	dec      *json.Decoder
+	maxDepth int
 }
 
 // valueStart is the offset of the next token: json.Decoder reports the end
@@ -126,8 +125,8 @@ func (p *jsonParser) valueStart() int {
 }
 
 func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
-	if depth > maxDepth {
-		return nil, p.errorAt(p.valueStart(), fmt.Sprintf("nesting deeper than %d levels", maxDepth))
+	if depth > p.maxDepth {
+		return nil, p.errorAt(p.valueStart(), fmt.Sprintf("nesting deeper than %d levels", p.maxDepth))
 	}
 	start := p.valueStart()
 	tok, err := p.dec.Token()

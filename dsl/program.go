@@ -282,6 +282,10 @@ type Env struct {
 	Index int `expr:"index"`
 	// Error is the error a catch handler is handling.
 	Error ErrorInfo `expr:"error"`
+
+	// budget is what the evaluation running with this Env may still
+	// spend; set on the evaluation's own copy (see Expr.run).
+	budget *budget
 }
 
 // ErrorInfo describes a step's failure to a catch handler.
@@ -293,5 +297,5 @@ type ErrorInfo struct {
 
 // WorkflowInfo describes the running workflow to expressions.
 type WorkflowInfo struct {
-	ID string `expr:"id"`
+	ID string `expr:"id" json:"id"`
 }

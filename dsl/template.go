@@ -18,8 +18,9 @@ type Template struct {
 	// Pointer is the JSON pointer of the template's root in the file.
 	Pointer string
 
-	root node
-	raw  json.RawMessage // canonical JSON of the template as written
+	root   node
+	raw    json.RawMessage // canonical JSON of the template as written
+	limits *limits
 }
 
 // Eval renders the template against env. The result is made of
@@ -29,21 +30,38 @@ type Template struct {
 // Parts of the template without expressions are built once, at load time,
 // and every Eval returns those same values, so callers must treat the
 // result as read-only (marshal it, decode it, but do not modify it).
+//
+// A result larger than the program's value limit (WithMaxValueSize) as
+// JSON is an error wrapping ErrEvalLimit.
 func (t *Template) Eval(env *Env) (any, error) {
-	return t.root.eval(env)
+	out, size, err := t.root.eval(env)
+	if err == nil && size > t.limits.maxValueSize {
+		return nil, &EvalError{Pointer: t.Pointer, Source: "(template)", Err: tooLarge(t.limits.maxValueSize)}
+	}
+	return out, err
 }
 
 // MarshalJSON returns the template as written (canonical JSON), not a
 // rendering: it is what a status page or a log shows for the step.
 func (t *Template) MarshalJSON() ([]byte, error) { return t.raw, nil }
 
-// node is one part of a compiled template.
+// node is one part of a compiled template. eval returns the value and its
+// size as JSON, roughly, so that a template's total is known without
+// walking its result again.
 type node interface {
-	eval(env *Env) (any, error)
+	eval(env *Env) (any, int64, error)
 }
 
 // constant is a subtree without expressions, built once.
-type constant struct{ value any }
+type constant struct {
+	value any
+	size  int64
+}
+
+func newConstant(v any) *constant {
+	size, _ := measure(v, math.MaxInt64/4)
+	return &constant{value: v, size: size}
+}
 
 // typed is a string that is exactly "${ expr }".
 type typed struct{ expr *Expr }
@@ -62,53 +80,61 @@ type object struct {
 
 type array struct{ items []node }
 
-func (n *constant) eval(*Env) (any, error) { return n.value, nil }
+func (n *constant) eval(*Env) (any, int64, error) { return n.value, n.size, nil }
 
-func (n *typed) eval(env *Env) (any, error) { return n.expr.Eval(env) }
+func (n *typed) eval(env *Env) (any, int64, error) { return n.expr.eval(env) }
 
-func (n *interpolation) eval(env *Env) (any, error) {
+func (n *interpolation) eval(env *Env) (any, int64, error) {
 	var b []byte
 	for i, e := range n.exprs {
 		b = append(b, n.text[i]...)
 		v, err := e.run(env)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
-		if b, err = appendText(b, v); err != nil {
-			return nil, e.fail(err)
+		if b, err = appendText(b, v, e.limits.maxValueSize); err != nil {
+			return nil, 0, e.fail(err)
+		}
+		if int64(len(b)) > e.limits.maxValueSize {
+			return nil, 0, e.fail(tooLarge(e.limits.maxValueSize))
 		}
 	}
-	return string(append(b, n.text[len(n.exprs)]...)), nil
+	b = append(b, n.text[len(n.exprs)]...)
+	return string(b), int64(len(b)) + 2, nil
 }
 
-func (n *object) eval(env *Env) (any, error) {
+func (n *object) eval(env *Env) (any, int64, error) {
 	out := make(map[string]any, len(n.keys))
+	size := int64(2)
 	for i, k := range n.keys {
-		v, err := n.values[i].eval(env)
+		v, s, err := n.values[i].eval(env)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out[k] = v
+		size += int64(len(k)) + 4 + s
 	}
-	return out, nil
+	return out, size, nil
 }
 
-func (n *array) eval(env *Env) (any, error) {
+func (n *array) eval(env *Env) (any, int64, error) {
 	out := make([]any, len(n.items))
+	size := int64(2)
 	for i, item := range n.items {
-		v, err := item.eval(env)
+		v, s, err := item.eval(env)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		out[i] = v
+		size += 1 + s
 	}
-	return out, nil
+	return out, size, nil
 }
 
 // appendText formats an interpolated value: strings as they are, numbers
 // as JSON writes them (no ".0" on integral floats), anything else as
-// compact JSON (so null is "null").
-func appendText(b []byte, v any) ([]byte, error) {
+// compact JSON (so null is "null"), at most limit bytes of it.
+func appendText(b []byte, v any, limit int64) ([]byte, error) {
 	switch v := v.(type) {
 	case string:
 		return append(b, v...), nil
@@ -124,7 +150,7 @@ func appendText(b []byte, v any) ([]byte, error) {
 			return strconv.AppendFloat(b, v, 'f', -1, 64), nil
 		}
 	}
-	v, err := jsonValue(v)
+	v, _, err := jsonValue(v, limit)
 	if err != nil {
 		return nil, err
 	}
