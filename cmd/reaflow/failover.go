@@ -5,16 +5,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"net/url"
-	"syscall"
 	"time"
 
 	"github.com/restatedev/sdk-go/ingress"
 
-	"github.com/reaflow/reaflow/internal/admin"
+	"github.com/reaflow/reaflow/internal/failover"
 	"github.com/reaflow/reaflow/interpreter"
 )
 
@@ -42,7 +38,7 @@ func (m *Main) sendRun(ctx context.Context, target *restateFlags, id string, req
 			// during a failover also for one it took on an earlier attempt
 			// whose answer was lost; either way the run goes on.
 			return true, nil
-		case ctx.Err() != nil || !transient(err) || time.Since(since) > rideOut:
+		case ctx.Err() != nil || !failover.Unavailable(err) || time.Since(since) > rideOut:
 			return false, target.unreachable(err)
 		}
 		if attempt == 0 {
@@ -61,7 +57,7 @@ func (m *Main) follow(ctx context.Context, target *restateFlags, id string) erro
 	var since time.Time
 	for attempt := 0; ; attempt++ {
 		err := m.watch(ctx, target, id)
-		if err == nil || ctx.Err() != nil || !transient(err) {
+		if err == nil || ctx.Err() != nil || !failover.Unavailable(err) {
 			return err
 		}
 		if since.IsZero() {
@@ -70,36 +66,11 @@ func (m *Main) follow(ctx context.Context, target *restateFlags, id string) erro
 		if time.Since(since) > rideOut {
 			return fmt.Errorf("lost contact with Restate for over %s while following run %s: %w; the run goes on in Restate: follow it with 'reaflow status --watch %s' once Restate answers", rideOut, id, err, id)
 		}
-		fmt.Fprintf(m.Stderr, "lost contact with Restate (%v); attaching to run %s again\n", err, id)
+		fmt.Fprintf(m.Stderr, "restate is unavailable for now (%v); attaching to run %s again\n", err, id)
 		if err := pause(ctx, attempt); err != nil {
 			return err
 		}
 	}
-}
-
-// transient tells whether err is Restate being unavailable for now: a
-// connection lost before the answer, or a 5xx that is not the run's own
-// failure. A connection refused is not: the addresses given (all of them,
-// when there are several) have no Restate behind them, which waiting will
-// not change.
-func transient(err error) bool {
-	var op *net.OpError
-	if errors.As(err, &op) && op.Op == "dial" || errors.Is(err, syscall.ECONNREFUSED) {
-		return false
-	}
-	var api *admin.APIError
-	if errors.As(err, &api) {
-		return api.StatusCode >= 500
-	}
-	var answer ingress.Error
-	if errors.As(err, &answer) {
-		return int(answer.Code()) >= 500 && !answer.IsInvocationError()
-	}
-	var (
-		urlErr *url.Error
-		netErr net.Error
-	)
-	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
 }
 
 // pause waits a little longer after each failed attempt, up to 2s.
