@@ -73,6 +73,7 @@ func (m *Main) commands() []command {
 		&sandboxCommand{m: m},
 		&devCommand{m: m},
 		&demoCommand{m: m},
+		&testCommand{m: m},
 	}
 }
 

@@ -1,0 +1,161 @@
+package scenario
+
+import (
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/rea"
+)
+
+// definition indexes a compiled definition for what the mocks and the
+// checks need: its activity steps, the foreach steps by pointer (a call's
+// step path names them), and the child definitions of its workflow steps.
+type definition struct {
+	prog       *dsl.Program
+	activities map[string]*dsl.ActivityStep // activity steps by id
+	steps      map[string]dsl.Step          // every step by id
+	loops      map[string]string            // foreach step pointer -> id
+	children   map[string]*definition       // workflow step id -> child
+}
+
+// indexDefinition walks prog and, through workflow steps, the child
+// definitions inlined in it.
+func indexDefinition(prog *dsl.Program) (*definition, error) {
+	d := &definition{prog: prog, activities: map[string]*dsl.ActivityStep{}, steps: map[string]dsl.Step{},
+		loops: map[string]string{}, children: map[string]*definition{}}
+	var err error
+	var walk func(steps []dsl.Step)
+	walk = func(steps []dsl.Step) {
+		for _, step := range steps {
+			info := step.Info()
+			d.steps[info.ID] = step
+			for _, c := range info.Catch {
+				walk(c.Steps)
+			}
+			switch s := step.(type) {
+			case *dsl.ActivityStep:
+				d.activities[s.ID] = s
+			case *dsl.SwitchStep:
+				for _, c := range s.Cases {
+					walk(c.Steps)
+				}
+				walk(s.Default)
+			case *dsl.ParallelStep:
+				for _, b := range s.Branches {
+					walk(b.Steps)
+				}
+			case *dsl.ForeachStep:
+				d.loops[s.Pointer] = s.ID
+				walk(s.Steps)
+			case *dsl.WorkflowStep:
+				// The child is already self-contained: files were inlined
+				// when the including definition was loaded.
+				child, loadErr := dsl.Load(s.File, []byte(s.Definition))
+				if loadErr != nil {
+					err = loadErr
+					continue
+				}
+				if d.children[s.ID], loadErr = indexDefinition(child); loadErr != nil {
+					err = loadErr
+				}
+			}
+		}
+	}
+	walk(prog.Steps)
+	return d, err
+}
+
+// activityNames lists every activity the definition and its children call,
+// compensations included: each needs a mock in the registry, or the
+// interpreter refuses the definition.
+func (d *definition) activityNames() []string {
+	var names []string
+	var add func(d *definition)
+	add = func(d *definition) {
+		for _, s := range d.activities {
+			names = append(names, s.Activity)
+			if s.Compensate != nil {
+				names = append(names, s.Compensate.Activity)
+			}
+		}
+		for _, c := range d.children {
+			add(c)
+		}
+	}
+	add(d)
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// lookup resolves a step name as scenario files write it (ship[2],
+// notify/email) to the definition that holds the step and the step's id.
+func (d *definition) lookup(name string) (*definition, string, bool) {
+	parts := strings.Split(name, "/")
+	for _, part := range parts[:len(parts)-1] {
+		child, ok := d.children[indexSuffix.ReplaceAllString(part, "")]
+		if !ok {
+			return nil, "", false
+		}
+		d = child
+	}
+	id := indexSuffix.ReplaceAllString(parts[len(parts)-1], "")
+	_, ok := d.steps[id]
+	return d, id, ok
+}
+
+var (
+	indexSuffix = regexp.MustCompile(`(\[[0-9]+\])+$`)
+	loopIndex   = regexp.MustCompile(`\[([0-9]+)\]`)
+)
+
+// call is how one activity call appears to the scenario: who made it and
+// whether it is a step's own call or the compensation of one.
+type call struct {
+	name         string // step name: id, [index] per enclosing foreach, childStep/ per child run
+	stepID       string
+	compensation bool
+}
+
+// classify names a call from what the activity context says: the run
+// (root or child) that made it, the step id, the step path with its loop
+// indexes and the idempotency key. A compensation is told from the step's
+// own call by its key, which the interpreter derives from the step's path
+// with the role "compensate": the activity alone cannot tell them apart,
+// since a step may be undone with the activity that did it.
+func (d *definition) classify(rootID, workflowID, stepID, stepPath, key string) call {
+	prefix := ""
+	if rel, ok := strings.CutPrefix(workflowID, rootID+"."); ok && workflowID != rootID {
+		// Child runs are <parent>.<step id>, plus .<index> inside a foreach.
+		for _, seg := range strings.Split(rel, ".") {
+			if _, err := strconv.Atoi(seg); err == nil {
+				prefix = strings.TrimSuffix(prefix, "/") + "[" + seg + "]/"
+				continue
+			}
+			if child, ok := d.children[seg]; ok {
+				d = child
+			}
+			prefix += seg + "/"
+		}
+	}
+	name := stepID
+	var path []rea.KeyPart
+	resolved := true
+	for _, m := range loopIndex.FindAllStringSubmatchIndex(stepPath, -1) {
+		index, _ := strconv.Atoi(stepPath[m[2]:m[3]])
+		name += "[" + stepPath[m[2]:m[3]] + "]"
+		loopID, ok := d.loops[loopIndex.ReplaceAllString(stepPath[:m[0]], "")]
+		if !ok {
+			resolved = false
+		}
+		path = append(path, rea.Step(loopID), rea.Index(index))
+	}
+	c := call{name: prefix + name, stepID: stepID}
+	if resolved {
+		path = append(path, rea.Step(stepID))
+		c.compensation = key == rea.IdempotencyKey(workflowID, append(path, rea.Role("compensate"))...)
+	}
+	return c
+}

@@ -1,0 +1,237 @@
+package scenario
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	restate "github.com/restatedev/sdk-go"
+	"github.com/restatedev/sdk-go/ingress"
+
+	"github.com/reaflow/reaflow/activities"
+	"github.com/reaflow/reaflow/internal/endpoint"
+	"github.com/reaflow/reaflow/internal/restateserver"
+	"github.com/reaflow/reaflow/interpreter"
+)
+
+// Options configure how scenarios run.
+type Options struct {
+	// Restate are options of the restate-server each scenario starts.
+	Restate []restateserver.Option
+	// Logger receives the endpoint's log; nil discards it (the mocks'
+	// retryable failures would fill it otherwise).
+	Logger *slog.Logger
+}
+
+// Run runs the scenario on a restate-server of its own, with an endpoint
+// of its own whose registry holds a mock for every activity the definition
+// calls, and checks what happened against the scenario's expectations.
+// Each scenario has its own server so that nothing carries over between
+// scenarios: not the run id, and not the results a dedup step records for
+// its key across all runs. A problem running the scenario (the server
+// does not start) is reported as a problem of the result, like a failed
+// expectation.
+func (s *Scenario) Run(ctx context.Context, opts Options) *Result {
+	start := time.Now()
+	res := &Result{File: s.File.Path, Scenario: s.Name, RunID: s.RunID}
+	defer func() { res.Duration = time.Since(start) }()
+	rec := newRecorder(s)
+	if err := s.run(ctx, opts, rec, res); err != nil {
+		res.Problems = append(res.Problems, Problem{Field: "run", Message: err.Error()})
+	}
+	calls, problems := rec.snapshot()
+	res.Actual.observe(calls)
+	res.Problems = append(res.Problems, problems...)
+	if res.Actual.Status != "" {
+		res.Problems = append(res.Problems, s.Expect.check(s, &res.Actual, calls)...)
+	}
+	return res
+}
+
+func (s *Scenario) run(ctx context.Context, opts Options, rec *recorder, res *Result) (err error) {
+	logger := opts.Logger
+	if logger == nil {
+		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	reg := activities.NewRegistry()
+	rec.register(reg)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("endpoint: %w", err)
+	}
+	endpointURL := "http://" + ln.Addr().String()
+	serveCtx, stopServing := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- endpoint.Serve(serveCtx, ln, logger, interpreter.New(reg)...) }()
+	defer func() {
+		stopServing()
+		if serveErr := <-served; serveErr != nil && err == nil {
+			err = fmt.Errorf("endpoint: %w", serveErr)
+		}
+	}()
+
+	srv, err := restateserver.Start(ctx, opts.Restate...)
+	if err != nil {
+		return fmt.Errorf("start restate-server: %w", err)
+	}
+	// The server goes first, so that it closes its streams to the
+	// endpoint, which can then stop at once.
+	defer func() {
+		if stopErr := srv.Stop(); stopErr != nil && err == nil {
+			err = fmt.Errorf("stop restate-server: %w", stopErr)
+		}
+	}()
+	if err := srv.RegisterDeployment(ctx, endpointURL); err != nil {
+		return err
+	}
+
+	client := ingress.NewClient(srv.IngressURL)
+	req := interpreter.RunRequest{Definition: s.File.Definition, Input: s.Input, File: s.File.Program.File}
+	if _, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](client, interpreter.WorkflowService, s.RunID, "Run").Send(ctx, req); err != nil {
+		return fmt.Errorf("start the run: %w", err)
+	}
+
+	runCtx, cancel := context.WithTimeout(ctx, s.Timeout)
+	defer cancel()
+	// Signals and callbacks go out while the run goes on, each when what
+	// it waits for has happened; they stop when the run ends.
+	actors, stopActors := context.WithCancel(runCtx)
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); s.sendSignals(actors, client, rec) }()
+	go func() { defer wg.Done(); s.completeCallbacks(actors, srv.IngressURL, rec) }()
+
+	out, runErr := ingress.WorkflowHandle[json.RawMessage](client, interpreter.WorkflowService, s.RunID).Attach(runCtx)
+	stopActors()
+	wg.Wait()
+	switch {
+	case runErr == nil:
+		res.Actual.Status, res.Actual.Output = "completed", out
+	case restate.IsTerminalError(runErr):
+		t := restate.AsTerminalError(runErr)
+		res.Actual.Status = "failed"
+		res.Actual.Error = &RunError{Code: errorCode(t), Message: t.Message()}
+	case errors.Is(runErr, context.DeadlineExceeded) && ctx.Err() == nil:
+		res.Actual.Status = "unfinished"
+		return fmt.Errorf("the run did not finish within %s (does it wait for a signal or callback the scenario does not send?)", s.Timeout)
+	default:
+		return fmt.Errorf("wait for the run: %w", runErr)
+	}
+	return nil
+}
+
+// sendSignals sends the scenario's signals in order, each once the step it
+// waits for has completed, through the run's Signal handler as `reaflow
+// signal` does.
+func (s *Scenario) sendSignals(ctx context.Context, client *ingress.Client, rec *recorder) {
+	for _, sig := range s.Signals {
+		if sig.After != "" {
+			if _, err := rec.waitFor(ctx, sig.After); err != nil {
+				rec.problem("signals", fmt.Sprintf("signal %s was not sent: step %s never completed", sig.Name, sig.After))
+				continue
+			}
+		}
+		req := interpreter.SignalRequest{Name: sig.Name, Payload: sig.Payload}
+		for {
+			_, err := ingress.Workflow[interpreter.SignalRequest, restate.Void](client, interpreter.WorkflowService, s.RunID, "Signal").Request(ctx, req)
+			if err == nil {
+				break
+			}
+			// The run keeps its definition for the Signal handler when it
+			// starts; until then the handler knows no signals.
+			if strings.Contains(err.Error(), "has not started") && ctx.Err() == nil {
+				select {
+				case <-time.After(20 * time.Millisecond):
+					continue
+				case <-ctx.Done():
+				}
+			}
+			if ctx.Err() == nil {
+				rec.problem("signals", fmt.Sprintf("signal %s was refused: %s", sig.Name, ingressMessage(err)))
+			} else {
+				rec.problem("signals", fmt.Sprintf("signal %s was not delivered before the run ended", sig.Name))
+			}
+			break
+		}
+	}
+}
+
+// completeCallbacks resolves or rejects each callback once its step's
+// activity has returned the callback id, as `reaflow resolve` and
+// `reaflow reject` do.
+func (s *Scenario) completeCallbacks(ctx context.Context, ingressURL string, rec *recorder) {
+	var wg sync.WaitGroup
+	for _, cb := range s.Callbacks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			call, err := rec.waitFor(ctx, cb.Step)
+			if err != nil {
+				rec.problem("callbacks", fmt.Sprintf("the callback of step %s was not completed: the step's activity never returned", cb.Step))
+				return
+			}
+			verb, contentType, body := "resolve", "application/json", []byte(cb.Resolve)
+			if cb.Reject != nil {
+				verb, contentType, body = "reject", "text/plain", []byte(*cb.Reject)
+			}
+			u := ingressURL + "/restate/awakeables/" + url.PathEscape(call.callbackID) + "/" + verb
+			if err := post(ctx, u, contentType, body); err != nil {
+				rec.problem("callbacks", fmt.Sprintf("%s the callback of step %s: %v", verb, cb.Step, err))
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func post(ctx context.Context, u, contentType string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", contentType)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		text, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("%s: %s", resp.Status, strings.TrimSpace(string(text)))
+	}
+	return nil
+}
+
+func ingressMessage(err error) string {
+	var answer ingress.Error
+	if errors.As(err, &answer) {
+		return answer.Message()
+	}
+	return err.Error()
+}
+
+// failedCode finds the error code in a failed run's message, which is
+// what clients get (Restate's ingress drops the error's metadata): the
+// interpreter writes it after the failed step, as in
+// `step "car" (activity book) failed: sold_out: ...`.
+var failedCode = regexp.MustCompile(`failed: ([A-Za-z0-9_.-]+): `)
+
+func errorCode(t restate.TerminalError) string {
+	if m := failedCode.FindStringSubmatch(t.Message()); m != nil {
+		return m[1]
+	}
+	if t.Code() == 422 {
+		return interpreter.CodeExpression
+	}
+	return ""
+}
