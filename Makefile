@@ -14,7 +14,7 @@ GOTEST_FLAGS ?= -timeout 15m
 # Tests and the demo find the server through this variable.
 export REAFLOW_RESTATE_SERVER := $(abspath $(RESTATE_SERVER))
 
-.PHONY: all restate-server build test demo bench cluster-test fmt vet lint clean
+.PHONY: all restate-server build test demo bench chaos cluster-test fmt vet lint clean
 
 all: build
 
@@ -50,6 +50,16 @@ demo: $(RESTATE_SERVER) build
 bench: $(RESTATE_SERVER)
 	$(GO) build -buildvcs=auto -o bin/reaflow-bench ./cmd/reaflow-bench
 	./bin/reaflow-bench $(BENCH_FLAGS)
+
+# chaos runs the chaos soak: 2000 example workflows against restate-server and
+# two reaflow endpoints while it SIGKILLs the endpoints at random moments and
+# the server four times, with provider faults injected; it prints a report and
+# fails if any run or side effect is not as expected. A couple of minutes.
+# `make test` runs the short version (internal/chaos TestShortSoak).
+# Pass flags in CHAOS_FLAGS, e.g. make chaos CHAOS_FLAGS='--runs 5000 --seed 7'.
+chaos: $(RESTATE_SERVER) build
+	$(GO) build -o bin/reaflow-chaos ./cmd/reaflow-chaos
+	./bin/reaflow-chaos --reaflow bin/reaflow $(CHAOS_FLAGS)
 
 # cluster-test runs reaflow on a 3-node Restate cluster on loopback with two
 # reaflow endpoints: a few hundred mixed example workflows go through one

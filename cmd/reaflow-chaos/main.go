@@ -31,7 +31,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reaflow-chaos", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Bool("short", false, "the CI size: defaults of 100 runs, 12 in flight, 2 server restarts")
+	fs.Bool("short", false, "the CI size: defaults of 100 runs, 12 in flight, 20 endpoint kills, 2 server restarts")
 	preset := chaos.Long()
 	for _, a := range args {
 		if a == "--short" || a == "-short" || a == "--short=true" || a == "-short=true" {
@@ -46,13 +46,14 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.IntVar(&cfg.Concurrency, "concurrency", preset.Concurrency, "jobs in flight at once")
 	fs.Uint64Var(&cfg.Seed, "seed", preset.Seed, "seed of the jobs, their inputs, the faults and the kill schedule")
 	fs.IntVar(&cfg.Endpoints, "endpoints", preset.Endpoints, "2: two endpoints behind one deployment; 1: one endpoint restarted repeatedly")
-	fs.DurationVar(&cfg.KillEvery, "kill-every", preset.KillEvery, "mean time between endpoint SIGKILLs (0: none)")
+	fs.IntVar(&cfg.EndpointKills, "endpoint-kills", preset.EndpointKills, "endpoint SIGKILLs, at random points of the submission")
 	fs.DurationVar(&cfg.MaxDown, "max-down", preset.MaxDown, "longest a killed endpoint stays down")
 	fs.IntVar(&cfg.ServerRestarts, "server-restarts", preset.ServerRestarts, "restate-server SIGKILLs and restarts during the submission")
 	fs.Float64Var(&cfg.FaultRate, "fault-rate", preset.FaultRate, "probability of each injected provider failure on a key's first calls")
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", preset.DrainTimeout, "after the submission, how long runs may take to finish before they count as stuck")
 	fs.StringVar(&cfg.WorkDir, "workdir", "", "directory for the server's data and the logs (default: a temporary one, kept only on failure)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory after a soak that passed")
+	alwaysReplay := fs.Bool("always-replay", false, "have restate-server suspend every invocation whenever it waits, so every step is also reached by replay")
 	quiet := fs.Bool("quiet", false, "no progress lines, only the report")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -66,6 +67,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	if !*quiet {
 		cfg.Progress = stderr
+	}
+	if *alwaysReplay {
+		cfg.ServerEnv = append(cfg.ServerEnv, "RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=0s")
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

@@ -52,7 +52,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	start := time.Now()
-	rep := &Report{Seed: cfg.Seed, Endpoints: cfg.Endpoints, Concurrency: cfg.Concurrency, Runs: map[string]*ScenarioCount{}, Faults: map[int]int{}, WorkDir: dir}
+	rep := &Report{Seed: cfg.Seed, Endpoints: cfg.Endpoints, Concurrency: cfg.Concurrency, ServerEnv: cfg.ServerEnv, Runs: map[string]*ScenarioCount{}, Faults: map[int]int{}, WorkDir: dir}
 	logf("starting restate-server, %d endpoint(s) and the providers in %s", cfg.Endpoints, dir)
 	s, err := startStack(ctx, cfg, dir)
 	if err != nil {
@@ -208,14 +208,16 @@ submit:
 	if rep.ServerRestarts < cfg.ServerRestarts {
 		rep.Problems = append(rep.Problems, Problem{Check: "chaos", Detail: fmt.Sprintf("restate-server was restarted %d times, expected %d", rep.ServerRestarts, cfg.ServerRestarts)})
 	}
-	if cfg.KillEvery > 0 && rep.EndpointKills == 0 {
-		rep.Problems = append(rep.Problems, Problem{Check: "chaos", Detail: "no endpoint was killed: the soak ended before the first kill; submit more runs"})
+	if rep.EndpointKills < cfg.EndpointKills {
+		rep.Problems = append(rep.Problems, Problem{Check: "chaos", Detail: fmt.Sprintf("endpoints were killed %d times, expected %d", rep.EndpointKills, cfg.EndpointKills)})
 	}
 	if s.balancer != nil {
 		rep.EndpointConnections = s.balancer.Accepted()
 	}
 	tally(rep, obs, ledger, rec)
 	rep.StatusQueryErrors = w.queryErrors()
+	// While the server still runs: what Restate knows of the failing runs.
+	rep.RunDumps = dumpRuns(ctx, dir, s.server, obs, rep.Problems, ledger)
 
 	stopWatch()
 	stopStack()
@@ -300,8 +302,12 @@ func tally(rep *Report, obs []*observation, l sandbox.Ledger, rec recorded) {
 	}
 	// Steps that reached a provider: an optional step cancelled before its
 	// call has no effect.
+	applied := map[string]bool{}
+	for _, e := range l.Effects {
+		applied[e.IdempotencyKey] = true
+	}
 	for k := range steps {
-		if l.Calls[k] > 0 {
+		if applied[k] {
 			rep.Steps++
 		}
 	}

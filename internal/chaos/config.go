@@ -27,9 +27,11 @@ type Config struct {
 	// Endpoints is 2 for two endpoint processes behind one deployment, or 1
 	// for a single endpoint registered directly and restarted repeatedly.
 	Endpoints int
-	// KillEvery is the mean time between two endpoint kills; MaxDown is the
+	// EndpointKills is how many times an endpoint (one at random) is
+	// SIGKILLed, at random points of the submission; MaxDown is the
 	// longest a killed endpoint stays down before it is started again.
-	KillEvery, MaxDown time.Duration
+	EndpointKills int
+	MaxDown       time.Duration
 	// ServerRestarts is how many times restate-server is SIGKILLed and
 	// started again on the same data while jobs are submitted.
 	ServerRestarts int
@@ -37,6 +39,11 @@ type Config struct {
 	// 5xx before or after the effect) on a key's first calls; latency is
 	// injected at twice that rate.
 	FaultRate float64
+	// ServerEnv adds RESTATE_* settings to restate-server's environment,
+	// e.g. RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=0s to suspend every
+	// invocation whenever it waits, so that the soak also replays every
+	// step.
+	ServerEnv []string
 	// DrainTimeout bounds the wait for the runs in flight once submission
 	// and chaos have ended: a run not finished by then is stuck.
 	DrainTimeout time.Duration
@@ -50,22 +57,23 @@ type Config struct {
 	Progress io.Writer
 }
 
-// Short is the size CI runs: about 100 runs and two server restarts, in
-// well under two minutes on a small machine.
+// Short is the size CI runs: about 100 runs, 20 endpoint kills and two
+// server restarts; seconds on an idle machine, a minute or two on a busy
+// one.
 func Short() Config {
 	return Config{
 		Runs: 100, Concurrency: 12, Seed: 1, Endpoints: 2,
-		KillEvery: 500 * time.Millisecond, MaxDown: 500 * time.Millisecond, ServerRestarts: 2,
+		EndpointKills: 20, MaxDown: 500 * time.Millisecond, ServerRestarts: 2,
 		FaultRate: 0.15, DrainTimeout: 3 * time.Minute,
 	}
 }
 
-// Long is what `make chaos` runs by default: 2000 runs, four server
-// restarts, a couple of minutes.
+// Long is what `make chaos` runs by default: 2000 runs, 150 endpoint
+// kills, four server restarts; a few minutes.
 func Long() Config {
 	c := Short()
 	c.Runs, c.Concurrency, c.ServerRestarts = 2000, 24, 4
-	c.KillEvery, c.MaxDown = time.Second, time.Second
+	c.EndpointKills, c.MaxDown = 150, time.Second
 	return c
 }
 
@@ -86,7 +94,7 @@ func (c *Config) check() error {
 	if c.Endpoints != 1 && c.Endpoints != 2 {
 		errs = append(errs, fmt.Errorf("endpoints %d: 1 or 2", c.Endpoints))
 	}
-	if c.KillEvery < 0 || c.MaxDown < 0 || c.Duration < 0 {
+	if c.EndpointKills < 0 || c.MaxDown < 0 || c.Duration < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
 	}
 	if c.ServerRestarts < 0 {

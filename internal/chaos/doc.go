@@ -15,10 +15,13 @@
 // and ports. Two endpoints, `reaflow serve` processes of the binary under
 // test, serve one deployment through a loopback TCP balancer (Restate
 // routes all new invocations to the deployment registered last, so two
-// deployments would not share work); they are SIGKILLed at random moments
-// (exponential gaps averaging KillEvery) and started again after up to
-// MaxDown. With Endpoints 1, the single endpoint is registered directly
-// and every kill takes the whole endpoint away.
+// deployments would not share work); one of them, at random, is SIGKILLed
+// EndpointKills times at random points of the submission and started
+// again after up to MaxDown. With Endpoints 1, the single endpoint is
+// registered directly and every kill takes the whole endpoint away. The
+// points are shares of the runs submitted rather than times, so that a
+// seed gives the same kills at the same stage of the work on a fast
+// machine and on a loaded one.
 //
 // The sandbox providers run in this process, so they survive everything
 // and keep one ledger. Fault rules fire, each at most once per

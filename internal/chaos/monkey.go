@@ -4,15 +4,18 @@ import (
 	"context"
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 )
 
-// monkey kills processes while the jobs run: endpoints at random moments
-// (exponentially distributed gaps, so kills sometimes come in quick
-// succession and hit an endpoint that has just come back), and
-// restate-server at random points of the submission, spread so that each
-// restart falls in its own share of it.
+// monkey kills processes while the jobs run: endpoints EndpointKills
+// times and restate-server ServerRestarts times, at random points of the
+// submission. Points of the submission (the share of runs started) rather
+// than times make a seed give the same number of kills at the same stage
+// of the work on a fast machine and on a loaded one; the draws are
+// uniform, so kills sometimes come in quick succession and hit an
+// endpoint that has just come back.
 type monkey struct {
 	s        *stack
 	cfg      Config
@@ -45,7 +48,7 @@ func (m *monkey) fail(format string, args ...any) {
 // returns. ctx ends it at once.
 func (m *monkey) run(ctx context.Context, stop <-chan struct{}, start time.Time) {
 	var wg sync.WaitGroup
-	if m.cfg.KillEvery > 0 {
+	if m.cfg.EndpointKills > 0 {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -81,9 +84,13 @@ func sleep(ctx context.Context, stop <-chan struct{}, d time.Duration) bool {
 
 func (m *monkey) killEndpoints(ctx context.Context, stop <-chan struct{}, start time.Time) {
 	rng := rand.New(rand.NewPCG(m.cfg.Seed, 0xe0d9))
-	for {
-		gap := time.Duration(rng.ExpFloat64() * float64(m.cfg.KillEvery))
-		if !sleep(ctx, stop, gap) {
+	points := make([]float64, m.cfg.EndpointKills)
+	for i := range points {
+		points[i] = rng.Float64()
+	}
+	slices.Sort(points)
+	for _, at := range points {
+		if !m.await(ctx, stop, at) {
 			return
 		}
 		e := m.s.endpoints[rng.IntN(len(m.s.endpoints))]
@@ -92,7 +99,7 @@ func (m *monkey) killEndpoints(ctx context.Context, stop <-chan struct{}, start 
 			m.mu.Lock()
 			m.endpointKills++
 			m.mu.Unlock()
-			m.event(start, "SIGKILL endpoint %s, down for %v", e.name, down.Round(time.Millisecond))
+			m.event(start, "SIGKILL endpoint %s at %.1f%% of the submission, down for %v", e.name, 100*at, down.Round(time.Millisecond))
 		}
 		// Even when stopping: the drain needs the endpoint back.
 		sleep(ctx, stop, down)
@@ -107,6 +114,22 @@ func (m *monkey) killEndpoints(ctx context.Context, stop <-chan struct{}, start 
 	}
 }
 
+// await waits until the submission has come to point at, and reports
+// false if ctx ended first. stop only cuts the wait short once the
+// submission is over, when every point has been reached anyway.
+func (m *monkey) await(ctx context.Context, stop <-chan struct{}, at float64) bool {
+	for m.progress() < at {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-stop:
+			return true
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return true
+}
+
 // restartServer SIGKILLs restate-server once in each of ServerRestarts
 // equal shares of the submission, at a random point of the share, and
 // starts it again on the same data. All restarts happen before the
@@ -116,12 +139,8 @@ func (m *monkey) restartServer(ctx context.Context, start time.Time) {
 	n := m.cfg.ServerRestarts
 	for k := range n {
 		at := (float64(k) + 0.15 + 0.7*rng.Float64()) / float64(n)
-		for m.progress() < at {
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(50 * time.Millisecond):
-			}
+		if !m.await(ctx, nil, at) {
+			return
 		}
 		down := time.Duration(rng.Float64() * float64(time.Second))
 		if err := m.s.server.Kill(); err != nil {

@@ -14,6 +14,7 @@ type Report struct {
 	Seed        uint64
 	Endpoints   int
 	Concurrency int
+	ServerEnv   []string
 
 	// Runs counts workflow runs by scenario.
 	Runs map[string]*ScenarioCount
@@ -52,6 +53,9 @@ type Report struct {
 	// WorkDir holds the server's and endpoints' logs; kept when the soak
 	// failed.
 	WorkDir string
+	// RunDumps is the directory with a file per failing run: its
+	// expectations, effects, invocations and journals.
+	RunDumps string
 	// Events is the monkey's timeline.
 	Events   []string
 	Problems []Problem
@@ -81,6 +85,9 @@ const maxProblems = 60
 func (r *Report) Print(w io.Writer) {
 	p := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
 	p("reaflow chaos soak: seed %d, %d endpoint(s), %d jobs in flight", r.Seed, r.Endpoints, r.Concurrency)
+	if len(r.ServerEnv) > 0 {
+		p("restate-server with %s", strings.Join(r.ServerEnv, " "))
+	}
 	p("")
 	p("workflows      %d runs", r.TotalRuns())
 	names := make([]string, 0, len(r.Runs))
@@ -130,9 +137,12 @@ func (r *Report) Print(w io.Writer) {
 			p("  %s", e)
 		}
 	}
-	if r.WorkDir != "" {
+	if r.RunDumps != "" {
 		p("")
-		p("logs kept in %s (restate/restate-server.log, endpoint-*.log)", r.WorkDir)
+		p("each failing run's input, expected and seen effects, invocations and journal: %s/<run id>.txt", r.RunDumps)
+	}
+	if r.WorkDir != "" {
+		p("logs kept in %s (restate/restate-server.log, endpoint-*.log, events.log)", r.WorkDir)
 	}
 }
 
