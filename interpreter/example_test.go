@@ -46,5 +46,6 @@ func Example() {
 	// Reaflow
 	// ReaflowBlock
 	// ReaflowDedup
+	// ReaflowDefinitions
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }

@@ -97,7 +97,11 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		Handler("Await", restate.NewWorkflowSharedHandler(await))
 	block := restate.NewService(BlockService).
 		Handler("Run", restate.NewServiceHandler(in.block))
-	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity)}
+	definitions := restate.NewObject(DefinitionsService).
+		Handler("Deploy", restate.NewObjectHandler(in.deploy)).
+		Handler("Versions", restate.NewObjectSharedHandler(versions)).
+		Handler("Get", restate.NewObjectSharedHandler(definition))
+	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions}
 }
 
 // interpreter is shared by all runs and read-only after New.

@@ -17,10 +17,10 @@ type SignalRequest struct {
 	Payload json.RawMessage `json:"payload,omitempty"`
 }
 
-// Codes of the Signal handler's refusals.
+// Codes of refusals by the Signal handler and the definitions registry.
 const (
-	codeUnknownSignal restate.Code = 404
-	codeAlreadySent   restate.Code = 409
+	codeNotFound restate.Code = 404
+	codeConflict   restate.Code = 409
 )
 
 // signalPromise names the durable promise that carries a signal.
@@ -40,7 +40,7 @@ func (in *interpreter) deliver(ctx restate.WorkflowSharedContext, req SignalRequ
 		return err
 	}
 	if pinned == nil {
-		return restate.ToTerminalError(fmt.Errorf("run %s awaits no signals: it has no await step, or it has not started", restate.Key(ctx)), restate.WithErrorCode(codeUnknownSignal))
+		return restate.ToTerminalError(fmt.Errorf("run %s awaits no signals: it has no await step, or it has not started", restate.Key(ctx)), restate.WithErrorCode(codeNotFound))
 	}
 	prog, loadErr := in.load(pinned.Definition, pinned.File)
 	if loadErr != nil {
@@ -48,7 +48,7 @@ func (in *interpreter) deliver(ctx restate.WorkflowSharedContext, req SignalRequ
 	}
 	step := prog.Await(req.Name)
 	if step == nil {
-		return restate.ToTerminalError(fmt.Errorf("run %s has no await step for signal %q; it awaits: %s", restate.Key(ctx), req.Name, strings.Join(prog.Signals, ", ")), restate.WithErrorCode(codeUnknownSignal))
+		return restate.ToTerminalError(fmt.Errorf("run %s has no await step for signal %q; it awaits: %s", restate.Key(ctx), req.Name, strings.Join(prog.Signals, ", ")), restate.WithErrorCode(codeNotFound))
 	}
 	payload := req.Payload
 	if len(payload) == 0 {
@@ -58,7 +58,7 @@ func (in *interpreter) deliver(ctx restate.WorkflowSharedContext, req SignalRequ
 		return restate.ToTerminalError(fmt.Errorf("signal %q (step %q): %w", req.Name, step.ID, err), restate.WithErrorCode(codeBadRequest))
 	}
 	if err := restate.Promise[json.RawMessage](ctx, signalPromise(req.Name)).Resolve(payload); err != nil {
-		return restate.ToTerminalError(fmt.Errorf("signal %q was already delivered to run %s", req.Name, restate.Key(ctx)), restate.WithErrorCode(codeAlreadySent))
+		return restate.ToTerminalError(fmt.Errorf("signal %q was already delivered to run %s", req.Name, restate.Key(ctx)), restate.WithErrorCode(codeConflict))
 	}
 	return nil
 }
