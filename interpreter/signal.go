@@ -20,7 +20,7 @@ type SignalRequest struct {
 // Codes of refusals by the Signal handler and the definitions registry.
 const (
 	codeNotFound restate.Code = 404
-	codeConflict   restate.Code = 409
+	codeConflict restate.Code = 409
 )
 
 // signalPromise names the durable promise that carries a signal.
