@@ -118,6 +118,7 @@ func (c *checker) compile() *Program {
 	if out := root.get("output"); out != nil {
 		p.Output = c.template(out, scope{index: math.MaxInt, block: top}) // output sees every top-level step
 	}
+	p.input = &inputSchema{maxDepth: c.lim.maxDepth}
 	if in := root.get("input"); in != nil {
 		p.input = c.compileUserSchema(in, "input")
 	}
@@ -376,6 +377,7 @@ func (c *checker) kind(v *value, d *decl, at scope, next func() *block, p *Progr
 				p.Signals = append(p.Signals, s.Signal)
 			}
 		}
+		s.schema = &inputSchema{maxDepth: c.lim.maxDepth}
 		if schema := k.get("schema"); schema != nil {
 			s.schema = c.compileUserSchema(schema, "signal")
 		}

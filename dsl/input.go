@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -41,16 +42,17 @@ func (c *checker) compileUserSchema(v *value, what string) *inputSchema {
 }
 
 // ValidateInput checks a run's input against the definition's "input"
-// schema, before any step runs. It returns nil when the definition has no
-// input schema. Problems are returned as an ErrorList whose File is
-// "input" and whose pointers point into the input. An empty input is
-// validated as null.
+// schema, before any step runs; without a schema, it checks only that the
+// input is JSON within the limits on nesting (WithMaxDepth) and numbers
+// (each must fit a float64). Problems are returned as an ErrorList whose
+// File is "input" and whose pointers point into the input. An empty input
+// is validated as null.
 func (p *Program) ValidateInput(input json.RawMessage) error {
 	return p.input.validate("input", input)
 }
 
-// validate checks data, named file in errors, against the schema; a nil
-// schema accepts anything.
+// validate checks data, named file in errors, against the schema; without
+// one (s.schema nil) it checks only the JSON and its limits.
 func (s *inputSchema) validate(file string, input json.RawMessage) error {
 	if s == nil {
 		return nil
@@ -62,7 +64,10 @@ func (s *inputSchema) validate(file string, input json.RawMessage) error {
 	if syntaxErr != nil {
 		return ErrorList{syntaxErr}
 	}
-	err := s.schema.Validate(doc.root.toAny())
+	if s.schema == nil {
+		return nil
+	}
+	err := validateSafely(s.schema, doc.root.toAny())
 	if err == nil {
 		return nil
 	}
@@ -72,4 +77,16 @@ func (s *inputSchema) validate(file string, input json.RawMessage) error {
 	}
 	list.sort()
 	return list
+}
+
+// validateSafely runs the validator, turning a panic of its own (it has
+// had them on unusual numbers) into an error: the input is refused rather
+// than the process, or the Restate handler, brought down.
+func validateSafely(schema *jsonschema.Schema, v any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the value cannot be checked against the schema: %v", r)
+		}
+	}()
+	return schema.Validate(v)
 }

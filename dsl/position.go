@@ -140,6 +140,9 @@ func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
 	case bool:
 		v.kind, v.boolean = kindBool, t
 	case json.Number:
+		if msg := checkNumber(string(t)); msg != "" {
+			return nil, p.errorAt(start, msg)
+		}
 		v.kind, v.text = kindNumber, string(t)
 	case string:
 		v.kind, v.text = kindString, t
@@ -164,6 +167,31 @@ func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
 		}
 	}
 	return v, nil
+}
+
+// maxNumberLen bounds a number's literal. Numbers are kept as written (the
+// canonical form and the schema checks use the text), and the schema
+// validator computes with them exactly: a literal of a million digits, or
+// 1e-9999999, would cost it seconds and megabytes. No value a workflow
+// uses needs more digits than a float64 shows.
+const maxNumberLen = 400
+
+// checkNumber refuses a number a float64 cannot hold (1e400), and one
+// whose literal is long or whose exponent is far beyond a float64's range
+// (1e-9999999, which rounds to 0): see maxNumberLen.
+func checkNumber(text string) string {
+	if len(text) > maxNumberLen {
+		return fmt.Sprintf("number is %d characters long, more than the limit of %d", len(text), maxNumberLen)
+	}
+	if _, err := strconv.ParseFloat(text, 64); err != nil {
+		return fmt.Sprintf("number %s is out of range: numbers must fit a 64-bit float (at most about 1.8e308)", text)
+	}
+	if i := strings.IndexAny(text, "eE"); i >= 0 {
+		if exp, err := strconv.Atoi(strings.TrimPrefix(text[i+1:], "+")); err != nil || exp < -400 || exp > 400 {
+			return fmt.Sprintf("number %s is out of range: its exponent must be between -400 and 400", text)
+		}
+	}
+	return ""
 }
 
 func (p *jsonParser) parseMembers(v *value, depth int) *Error {

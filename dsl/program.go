@@ -202,7 +202,8 @@ type AwaitStep struct {
 }
 
 // ValidatePayload checks a signal's payload against the step's schema;
-// nil when it has none. Problems are returned as an ErrorList whose File
+// without one, only that it is JSON within the limits on nesting and
+// numbers. Problems are returned as an ErrorList whose File
 // is "signal NAME".
 func (a *AwaitStep) ValidatePayload(payload json.RawMessage) error {
 	return a.schema.validate("signal "+a.Signal, payload)
