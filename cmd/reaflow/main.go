@@ -63,6 +63,8 @@ func (m *Main) commands() []command {
 	return []command{
 		&validateCommand{m: m},
 		&submitCommand{m: m},
+		&deployCommand{m: m},
+		&definitionsCommand{m: m},
 		&statusCommand{m: m},
 		&outputCommand{m: m},
 		&signalCommand{m: m},
@@ -123,7 +125,7 @@ func (m *Main) usage(w io.Writer) {
 	cmds := m.commands()
 	sort.Slice(cmds, func(i, j int) bool { return cmds[i].Name() < cmds[j].Name() })
 	for _, c := range cmds {
-		fmt.Fprintf(w, "  %-10s %s\n", c.Name(), c.Summary())
+		fmt.Fprintf(w, "  %-12s %s\n", c.Name(), c.Summary())
 	}
 	fmt.Fprint(w, "\nRun 'reaflow <command> --help' for a command's flags and an example.\n")
 }

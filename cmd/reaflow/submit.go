@@ -20,9 +20,10 @@ func (*submitCommand) Name() string    { return "submit" }
 func (*submitCommand) Summary() string { return "start a run of a definition, and optionally watch it" }
 
 func (c *submitCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("submit", "submit FILE [--input JSON|@FILE] [--id ID] [--wait]", `
+	fs := c.m.newFlagSet("submit", "submit FILE|NAME[@VERSION] [--input JSON|@FILE] [--id ID] [--wait]", `
 reaflow submit workflows/order-fulfillment.json --input @workflows/inputs/order-fulfillment.json --wait
-reaflow submit my-flow.json --input '{"orderId": "o-1", "amount": 42}' --id order-o-1`)
+reaflow submit my-flow.json --input '{"orderId": "o-1", "amount": 42}' --id order-o-1
+reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillment.json`)
 	target := c.m.addRestateFlags(fs)
 	known := c.m.addActivityFlag(fs)
 	inputArg := fs.String("input", "", "the run's input: JSON text, or @FILE to read it from a file, or @- for stdin")
@@ -32,12 +33,21 @@ reaflow submit my-flow.json --input '{"orderId": "o-1", "amount": 42}' --id orde
 		return err
 	}
 	if fs.NArg() != 1 {
-		return usagef("name exactly one definition file")
+		return usagef("name exactly one definition file, or a deployed definition as NAME[@VERSION]")
 	}
 	file := fs.Arg(0)
-	definition, err := os.ReadFile(file)
-	if err != nil {
-		return err
+	var definition []byte
+	if isDeployedRef(file) {
+		deployed, err := fetchDeployed(ctx, target, file)
+		if err != nil {
+			return err
+		}
+		definition, file = []byte(deployed.Definition), deployed.File
+	} else {
+		var err error
+		if definition, err = os.ReadFile(file); err != nil {
+			return err
+		}
 	}
 	prog, err := dsl.Load(file, definition, append(known.options(), childFiles(file))...)
 	if err != nil {

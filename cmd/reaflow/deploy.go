@@ -1,0 +1,155 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	restate "github.com/restatedev/sdk-go"
+	"github.com/restatedev/sdk-go/ingress"
+
+	"github.com/reaflow/reaflow/interpreter"
+)
+
+type deployCommand struct{ m *Main }
+
+func (*deployCommand) Name() string { return "deploy" }
+func (*deployCommand) Summary() string {
+	return "store definitions in Restate, versioned, to submit them by name"
+}
+
+func (c *deployCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("deploy", "deploy FILE...", `
+reaflow deploy workflows/*.json
+reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillment.json`)
+	target := c.m.addRestateFlags(fs)
+	known := c.m.addActivityFlag(fs)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() == 0 {
+		return usagef("name at least one definition file")
+	}
+	// Every file is checked before any is deployed: nothing half-applied.
+	type checked struct{ file, text, name string }
+	var all []checked
+	for _, file := range fs.Args() {
+		prog, err := loadFile(file, append(known.options(), childFiles(file))...)
+		if err != nil {
+			printLoadError(c.m.Stderr, err)
+			return fmt.Errorf("%s is invalid; nothing was deployed", file)
+		}
+		printWarnings(c.m.Stderr, prog)
+		text, err := os.ReadFile(file)
+		if err != nil {
+			return err
+		}
+		if prog.Inlined {
+			text = prog.Canonical
+		}
+		all = append(all, checked{file: file, text: string(text), name: prog.Name})
+	}
+	for _, d := range all {
+		res, err := ingress.Object[interpreter.DeployRequest, interpreter.DeployResult](target.ingressClient(), interpreter.DefinitionsService, d.name, "Deploy").
+			Request(ctx, interpreter.DeployRequest{Definition: d.text, File: filepath.Base(d.file)})
+		if err != nil {
+			return fmt.Errorf("%s: %w", d.file, target.unreachable(err))
+		}
+		what := "deployed"
+		if res.Unchanged {
+			what = "unchanged"
+		}
+		fmt.Fprintf(c.m.Stdout, "%s: %s %s@%s (%s)\n", d.file, what, res.Name, res.Version, res.Hash[:len("sha256:")+12])
+	}
+	return nil
+}
+
+type definitionsCommand struct{ m *Main }
+
+func (*definitionsCommand) Name() string    { return "definitions" }
+func (*definitionsCommand) Summary() string { return "list deployed definitions and their versions" }
+
+func (c *definitionsCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("definitions", "definitions [--json] [NAME...]", `
+reaflow definitions
+reaflow definitions --json order-fulfillment`)
+	target := c.m.addRestateFlags(fs)
+	asJSON := fs.Bool("json", false, "print the versions as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	names := fs.Args()
+	if len(names) == 0 {
+		rows, err := target.adminClient().Query(ctx, `SELECT DISTINCT service_key FROM state WHERE service_name = '`+interpreter.DefinitionsService+`' ORDER BY service_key`)
+		if err != nil {
+			return fmt.Errorf("list definitions: %w", err)
+		}
+		for _, row := range rows {
+			if name, ok := row["service_key"].(string); ok {
+				names = append(names, name)
+			}
+		}
+	}
+	all := []interpreter.DefinitionVersion{}
+	for _, name := range names {
+		versions, err := ingress.Object[restate.Void, []interpreter.DefinitionVersion](target.ingressClient(), interpreter.DefinitionsService, name, "Versions").
+			Request(ctx, restate.Void{})
+		if err != nil {
+			return target.unreachable(err)
+		}
+		if len(versions) == 0 && len(fs.Args()) > 0 {
+			return fmt.Errorf("no definition named %q is deployed (reaflow deploy FILE deploys one)", name)
+		}
+		all = append(all, versions...)
+	}
+	if *asJSON {
+		encoded, err := json.Marshal(all)
+		if err != nil {
+			return err
+		}
+		return printJSON(c.m.Stdout, encoded)
+	}
+	if len(all) == 0 {
+		fmt.Fprintln(c.m.Stdout, "no definitions deployed (reaflow deploy FILE deploys one)")
+		return nil
+	}
+	w := tabwriter.NewWriter(c.m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "NAME\tVERSION\tHASH\tDEPLOYED\tFILE")
+	for _, v := range all {
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", v.Name, v.Version, v.Hash[:len("sha256:")+12], v.DeployedAt.Format(time.RFC3339), v.File)
+	}
+	return w.Flush()
+}
+
+// deployedRef matches NAME or NAME@VERSION, as submit accepts instead of a
+// file.
+var deployedRef = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9_.-]*?)(?:@([^@/\\]+))?$`)
+
+// isDeployedRef tells a deployed definition's name from a file: a name has
+// no path separator and no .json ending, and no such file exists.
+func isDeployedRef(arg string) bool {
+	if strings.HasSuffix(arg, ".json") || !deployedRef.MatchString(arg) {
+		return false
+	}
+	_, err := os.Stat(arg)
+	return errors.Is(err, os.ErrNotExist)
+}
+
+// fetchDeployed returns the text of a deployed definition, NAME for the
+// latest version or NAME@VERSION (a version label or a content hash).
+func fetchDeployed(ctx context.Context, target *restateFlags, ref string) (interpreter.DeployRequest, error) {
+	m := deployedRef.FindStringSubmatch(ref)
+	req, err := ingress.Object[string, interpreter.DeployRequest](target.ingressClient(), interpreter.DefinitionsService, m[1], "Get").
+		Request(ctx, m[2])
+	if err != nil {
+		return interpreter.DeployRequest{}, target.unreachable(err)
+	}
+	return req, nil
+}
