@@ -92,17 +92,20 @@ func (d *definition) activityNames() []string {
 
 // lookup resolves a step name as scenario files write it (ship[2],
 // notify/email) to the definition that holds the step and the step's id.
-func (d *definition) lookup(name string) (*definition, string, bool) {
+// When it fails, d is the definition the name got to and id the part of
+// the name that names nothing there.
+func (d *definition) lookup(name string) (_ *definition, id string, ok bool) {
 	parts := strings.Split(name, "/")
 	for _, part := range parts[:len(parts)-1] {
-		child, ok := d.children[indexSuffix.ReplaceAllString(part, "")]
+		id = indexSuffix.ReplaceAllString(part, "")
+		child, ok := d.children[id]
 		if !ok {
-			return nil, "", false
+			return d, id + "/", false
 		}
 		d = child
 	}
-	id := indexSuffix.ReplaceAllString(parts[len(parts)-1], "")
-	_, ok := d.steps[id]
+	id = indexSuffix.ReplaceAllString(parts[len(parts)-1], "")
+	_, ok = d.steps[id]
 	return d, id, ok
 }
 

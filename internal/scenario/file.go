@@ -440,35 +440,33 @@ func (l *loader) mock(ptr string, rm rawMock) *Mock {
 
 // activityStepKey is activityStep for a name that is an object key.
 func (l *loader) activityStepKey(ptr, id string) *dsl.ActivityStep {
-	return l.stepRef(ptr, true, id, true)
+	return l.stepRef(ptr, true, id)
 }
 
 // activityStep checks that name (id, id[index], child/id) is an activity
 // step of the definition and returns it.
 func (l *loader) activityStep(ptr, name string) *dsl.ActivityStep {
-	return l.stepRef(ptr, false, name, true)
+	return l.stepRef(ptr, false, name)
 }
 
-func (l *loader) stepRef(ptr string, atKey bool, name string, activity bool) *dsl.ActivityStep {
-	d, id, ok := l.def.lookup(name)
+func (l *loader) stepRef(ptr string, atKey bool, name string) *dsl.ActivityStep {
 	report := l.errorf
 	if atKey {
 		report = l.keyErrorf
 	}
-	if !ok {
-		file := l.def.prog.File
-		if d != nil {
-			file = d.prog.File
-		}
-		ids := sortedKeys(l.def.activities)
-		if d != nil {
-			ids = sortedKeys(d.activities)
-		}
-		report(ptr, "%s has no step %q%s", filepath.Base(file), id, listing("its activity steps", ids))
+	d, id, ok := l.def.lookup(name)
+	switch {
+	case !ok && strings.HasSuffix(id, "/"):
+		children := sortedKeys(d.children)
+		report(ptr, "%s has no workflow step %q: a name with / is a step of a child run, childStep/step (foreach items are step[index])%s",
+			filepath.Base(d.prog.File), strings.TrimSuffix(id, "/"), listing("its workflow steps", children))
+		return nil
+	case !ok:
+		report(ptr, "%s has no step %q%s", filepath.Base(d.prog.File), id, listing("its activity steps", sortedKeys(d.activities)))
 		return nil
 	}
 	step, isActivity := d.activities[id]
-	if !isActivity && activity {
+	if !isActivity {
 		report(ptr, "step %q is not an activity step: only activity calls are mocked and observed", id)
 		return nil
 	}

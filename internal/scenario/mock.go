@@ -76,7 +76,9 @@ func (r *recorder) answer(ctx *activities.Context, activity string, input json.R
 		}
 	}
 	if attempt <= mock.FailAttempts {
-		return nil, fmt.Errorf("mock: attempt %d of %s fails (failAttempts %d)", attempt, rec.name, mock.FailAttempts)
+		// The message must not read "word: ...": clients find a failed
+		// run's error code in that form once retries run out.
+		return nil, fmt.Errorf("attempt %d of %s fails, as the mock's failAttempts (%d) says", attempt, rec.name, mock.FailAttempts)
 	}
 	env, err := templateEnv(ctx.WorkflowID, input)
 	if err != nil {

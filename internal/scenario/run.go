@@ -223,15 +223,20 @@ func ingressMessage(err error) string {
 // failedCode finds the error code in a failed run's message, which is
 // what clients get (Restate's ingress drops the error's metadata): the
 // interpreter writes it after the failed step, as in
-// `step "car" (activity book) failed: sold_out: ...`.
+// `step "car" (activity book) failed: sold_out: ...`. A step whose retries
+// ran out has no code of its own; catch handlers see it as "failed", and
+// so does a scenario.
 var failedCode = regexp.MustCompile(`failed: ([A-Za-z0-9_.-]+): `)
 
 func errorCode(t restate.TerminalError) string {
 	if m := failedCode.FindStringSubmatch(t.Message()); m != nil {
 		return m[1]
 	}
-	if t.Code() == 422 {
+	switch t.Code() {
+	case 422:
 		return interpreter.CodeExpression
+	case 500:
+		return interpreter.CodeFailed
 	}
 	return ""
 }
