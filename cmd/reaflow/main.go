@@ -76,6 +76,8 @@ func (m *Main) commands() []command {
 		&devCommand{m: m},
 		&demoCommand{m: m},
 		&testCommand{m: m},
+		&schemaCommand{m: m},
+		&versionCommand{m: m},
 	}
 }
 
