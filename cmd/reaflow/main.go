@@ -66,6 +66,7 @@ func (m *Main) commands() []command {
 		&deployCommand{m: m},
 		&definitionsCommand{m: m},
 		&statusCommand{m: m},
+		&runsCommand{m: m},
 		&outputCommand{m: m},
 		&signalCommand{m: m},
 		&resolveCommand{m: m},

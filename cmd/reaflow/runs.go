@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/reaflow/reaflow/internal/runstatus"
+	"github.com/reaflow/reaflow/interpreter"
+)
+
+type runsCommand struct{ m *Main }
+
+func (*runsCommand) Name() string    { return "runs" }
+func (*runsCommand) Summary() string { return "list recent runs with their state, current step and age" }
+
+// runSummary is one line of `reaflow runs`.
+type runSummary struct {
+	WorkflowID  string          `json:"workflowId"`
+	Definition  string          `json:"definition,omitempty"`
+	Version     string          `json:"version,omitempty"`
+	State       runstatus.State `json:"state"`
+	CurrentStep string          `json:"currentStep,omitempty"`
+	WaitingFor  string          `json:"waitingFor,omitempty"`
+	CreatedAt   time.Time       `json:"createdAt"`
+	Error       string          `json:"error,omitempty"`
+}
+
+// runsScanLimit bounds how many recent runs a filtered listing reads the
+// journals of, so that `runs --workflow` on a busy server stays quick.
+const runsScanLimit = 500
+
+func (c *runsCommand) Run(ctx context.Context, args []string) error {
+	fs := c.m.newFlagSet("runs", "runs [--status done|failed|running] [--workflow NAME] [--limit N] [--json]", `
+reaflow runs
+reaflow runs --status failed --workflow trip-booking --limit 5`)
+	target := c.m.addRestateFlags(fs)
+	status := fs.String("status", "", "only runs in this state: done, failed or running (running includes waiting and retrying)")
+	workflow := fs.String("workflow", "", "only runs of the definition with this name")
+	limit := fs.Int("limit", 20, "at most this many runs, newest first")
+	asJSON := fs.Bool("json", false, "print the runs as JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return usagef("runs takes no arguments; filter with --status and --workflow")
+	}
+	if *limit < 1 {
+		return usagef("--limit must be at least 1")
+	}
+	where := fmt.Sprintf("target_service_name = '%s' AND target_handler_name = 'Run'", interpreter.WorkflowService)
+	switch *status {
+	case "":
+	case "done":
+		where += " AND completion_result = 'success'"
+	case "failed":
+		where += " AND completion_result = 'failure'"
+	case "running":
+		where += " AND status != 'completed'"
+	default:
+		return usagef("--status must be done, failed or running, not %q", *status)
+	}
+	scan := *limit
+	if *workflow != "" {
+		scan = runsScanLimit
+	}
+	admin := target.adminClient()
+	rows, err := admin.Query(ctx, fmt.Sprintf("SELECT target_service_key FROM sys_invocation WHERE %s ORDER BY created_at DESC LIMIT %d", where, scan))
+	if err != nil {
+		return fmt.Errorf("list runs: %w (is Restate's admin API at %s? start one with 'reaflow dev')", err, target.admin)
+	}
+	reader := runstatus.NewReader(admin)
+	runs := []runSummary{}
+	for _, row := range rows {
+		if len(runs) == *limit {
+			break
+		}
+		id, _ := row["target_service_key"].(string)
+		run, err := reader.Fetch(ctx, id)
+		if err != nil {
+			return err
+		}
+		if *workflow != "" && run.Definition != *workflow {
+			continue
+		}
+		runs = append(runs, runSummary{
+			WorkflowID: id, Definition: run.Definition, Version: run.Version, State: run.State,
+			CurrentStep: currentStep(run.Steps, ""), WaitingFor: run.WaitingFor, CreatedAt: run.CreatedAt, Error: run.Error,
+		})
+	}
+	if *asJSON {
+		encoded, err := json.Marshal(runs)
+		if err != nil {
+			return err
+		}
+		return printJSON(c.m.Stdout, encoded)
+	}
+	if len(runs) == 0 {
+		fmt.Fprintln(c.m.Stdout, "no runs")
+		return nil
+	}
+	w := tabwriter.NewWriter(c.m.Stdout, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(w, "ID\tDEFINITION\tSTATE\tSTEP\tAGE")
+	for _, r := range runs {
+		def := strings.TrimSpace(r.Definition + " " + r.Version)
+		step := r.CurrentStep
+		if r.WaitingFor != "" {
+			step = strings.TrimSpace(step + " (" + r.WaitingFor + ")")
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.WorkflowID, def, r.State, step, age(time.Since(r.CreatedAt)))
+	}
+	return w.Flush()
+}
+
+// currentStep returns the path of the innermost step in progress (running,
+// waiting, retrying or compensating), depth first, or "".
+func currentStep(steps []runstatus.StepStatus, prefix string) string {
+	for _, st := range steps {
+		path := prefix + st.ID
+		if inner := currentStep(append(st.Steps, st.Handler...), path+"/"); inner != "" {
+			return inner
+		}
+		for _, b := range st.Branches {
+			if inner := currentStep(b.Steps, path+"/"+b.Name+"/"); inner != "" {
+				return inner
+			}
+		}
+		switch st.State {
+		case runstatus.Running, runstatus.Waiting, runstatus.Retrying, runstatus.Compensating:
+			return path
+		}
+	}
+	return ""
+}
+
+// age rounds a duration the way people say it: 45s, 12m, 3h, 2d.
+func age(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh", int(d.Hours()))
+	}
+	return fmt.Sprintf("%dd", int(d.Hours()/24))
+}
