@@ -14,8 +14,10 @@ import (
 
 type runsCommand struct{ m *Main }
 
-func (*runsCommand) Name() string    { return "runs" }
-func (*runsCommand) Summary() string { return "list recent runs with their state, current step and age" }
+func (*runsCommand) Name() string { return "runs" }
+func (*runsCommand) Summary() string {
+	return "list recent runs with their state, current step and age"
+}
 
 // runSummary is one line of `reaflow runs`.
 type runSummary struct {
