@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/sandbox"
 )
 
@@ -78,7 +79,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 4 * cfg.Concurrency
-	c := &client{ingress: s.server.IngressURL, http: &http.Client{Transport: transport}, watch: w, defs: defs}
+	c := &client{ingress: s.server.IngressURL, admin: admin.New(s.server.AdminURL, ""), http: &http.Client{Transport: transport}, watch: w, defs: defs}
 	defer transport.CloseIdleConnections()
 
 	// Submission: jobs are planned from the seed and started while there
@@ -103,7 +104,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	runCtx, stopRuns := context.WithCancel(ctx)
 	defer stopRuns()
-	p := &planner{seed: cfg.Seed, sandboxURL: s.sandboxURL}
+	p := &planner{seed: cfg.Seed, sandboxURL: s.sandboxURL, cancellations: cfg.Cancellations}
 	var (
 		mu       sync.Mutex
 		obs      []*observation
@@ -190,6 +191,11 @@ submit:
 	ledger := s.providers.Ledger()
 	rec := s.recorder.snapshot()
 	slices.SortFunc(obs, func(a, b *observation) int { return strings.Compare(a.Run.ID, b.Run.ID) })
+	for _, o := range obs {
+		if o.Run.Resolve != nil && o.Finished {
+			o.Run.Expect = o.Run.Resolve(o, &ledger)
+		}
+	}
 	rep.Problems = verify(obs, ledger)
 	for _, l := range leftovers {
 		rep.Problems = append(rep.Problems, Problem{Check: "unfinished invocation", Detail: l})

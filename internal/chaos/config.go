@@ -39,6 +39,10 @@ type Config struct {
 	// 5xx before or after the effect) on a key's first calls; latency is
 	// injected at twice that rate.
 	FaultRate float64
+	// Cancellations adds runs cancelled at a random moment to the mix (the
+	// trip-booking saga, whose compensations must undo whatever the run
+	// had done). Off by default: it finds a known bug.
+	Cancellations bool
 	// ServerEnv adds RESTATE_* settings to restate-server's environment,
 	// e.g. RESTATE_WORKER__INVOKER__INACTIVITY_TIMEOUT=0s to suspend every
 	// invocation whenever it waits, so that the soak also replays every

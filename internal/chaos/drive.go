@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/sandbox"
 	"github.com/reaflow/reaflow/interpreter"
 )
@@ -18,8 +20,11 @@ import (
 // observation is what the soak saw of one run.
 type observation struct {
 	Run *run
-	// Submitted is set once Restate accepted the run.
-	Submitted         bool
+	// Submitted is set once Restate accepted the run, as InvocationID.
+	Submitted    bool
+	InvocationID string
+	// Cancelled is set once Restate accepted the run's cancellation.
+	Cancelled         bool
 	SubmitAttempts    int
 	SignalAttempts    int
 	SignalDelivered   bool
@@ -36,6 +41,7 @@ type observation struct {
 // plain HTTP client that retries through restarts of the server.
 type client struct {
 	ingress string
+	admin   *admin.Client
 	http    *http.Client
 	watch   *watcher
 	defs    map[string]string
@@ -96,7 +102,13 @@ func (c *client) submit(ctx context.Context, o *observation) {
 		status, resp, err := c.call(ctx, http.MethodPost, path, body, 30*time.Second)
 		switch {
 		case err == nil && status/100 == 2:
-			o.Submitted = true
+			var accepted struct {
+				InvocationID string `json:"invocationId"`
+			}
+			if err := json.Unmarshal(resp, &accepted); err != nil || accepted.InvocationID == "" {
+				o.Trouble = append(o.Trouble, fmt.Sprintf("submit answered %d %s: no invocation id", status, bytes.TrimSpace(resp)))
+			}
+			o.Submitted, o.InvocationID = true, accepted.InvocationID
 			o.Start = time.Now()
 			return
 		case err == nil && !transient(status):
@@ -136,6 +148,38 @@ func (c *client) signal(ctx context.Context, o *observation) {
 	}
 }
 
+// cancel cancels the run through the admin API, as `reaflow cancel`
+// does, once it has run for r.CancelAfter. A run that has ended by then
+// is left alone.
+func (c *client) cancel(ctx context.Context, o *observation) {
+	select {
+	case <-ctx.Done():
+		return
+	case <-time.After(o.Run.CancelAfter):
+	}
+	for {
+		if st, ok := c.watch.state(o.Run.ID); ok && st.done() {
+			return
+		}
+		actx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := c.admin.CancelInvocation(actx, o.InvocationID)
+		cancel()
+		switch {
+		case err == nil:
+			o.Cancelled = true
+			return
+		case errors.Is(err, admin.ErrInvocationCompleted):
+			return
+		case errors.Is(err, admin.ErrInvocationNotFound):
+			o.Trouble = append(o.Trouble, "cancel: "+err.Error())
+			return
+		}
+		if !pause(ctx) {
+			return
+		}
+	}
+}
+
 // output fetches a successful run's output.
 func (c *client) output(ctx context.Context, o *observation) {
 	path := "/restate/workflow/" + interpreter.WorkflowService + "/" + url.PathEscape(o.Run.ID) + "/output"
@@ -163,6 +207,9 @@ func (c *client) drive(ctx context.Context, r *run) *observation {
 	}
 	if r.Signal != nil {
 		c.signal(ctx, o)
+	}
+	if r.CancelAfter > 0 && o.InvocationID != "" {
+		c.cancel(ctx, o)
 	}
 	st, err := c.watch.wait(ctx, r.ID)
 	if err != nil {

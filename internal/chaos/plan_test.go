@@ -47,7 +47,7 @@ func TestEveryScenarioIsPlannedWithValidInput(t *testing.T) {
 		require.NoError(t, err, f)
 		programs[f] = prog
 	}
-	p := &planner{seed: 1, sandboxURL: "http://127.0.0.1:1"}
+	p := &planner{seed: 1, sandboxURL: "http://127.0.0.1:1", cancellations: true}
 	seen := map[string]int{}
 	ids := map[string]bool{}
 	for i := range 400 {
@@ -59,6 +59,7 @@ func TestEveryScenarioIsPlannedWithValidInput(t *testing.T) {
 			assert.NoError(t, programs[r.File].ValidateInput(r.Input), "%s: %s", r.ID, r.Input)
 			assert.True(t, strings.HasPrefix(r.ID, "chaos-1-"), r.ID)
 			assert.True(t, r.Expect.Completed || len(r.Expect.Failure) > 0, "%s: a failure must say what it fails with", r.ID)
+			assert.Equal(t, j.scenario == "trip-cancelled", r.CancelAfter > 0 && r.Resolve != nil, r.ID)
 			if r.Signal != nil {
 				var payload map[string]any
 				require.NoError(t, json.Unmarshal(r.Signal, &payload))
@@ -66,7 +67,8 @@ func TestEveryScenarioIsPlannedWithValidInput(t *testing.T) {
 			}
 		}
 	}
-	for _, s := range scenarios {
+	for _, s := range p.scenarios() {
 		assert.NotZero(t, seen[s.name], "scenario %s never planned in 400 jobs", s.name)
 	}
+	assert.Contains(t, seen, "trip-cancelled")
 }
