@@ -1,6 +1,7 @@
 package scenario
 
 import (
+	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
@@ -14,7 +15,10 @@ import (
 // checks need: its activity steps, the foreach steps by pointer (a call's
 // step path names them), and the child definitions of its workflow steps.
 type definition struct {
-	prog       *dsl.Program
+	prog *dsl.Program
+	// label names the definition in messages: its file, or the workflow
+	// step that runs it as a child.
+	label      string
 	activities map[string]*dsl.ActivityStep // activity steps by id
 	steps      map[string]dsl.Step          // every step by id
 	loops      map[string]string            // foreach step pointer -> id
@@ -23,8 +27,8 @@ type definition struct {
 
 // indexDefinition walks prog and, through workflow steps, the child
 // definitions inlined in it.
-func indexDefinition(prog *dsl.Program) (*definition, error) {
-	d := &definition{prog: prog, activities: map[string]*dsl.ActivityStep{}, steps: map[string]dsl.Step{},
+func indexDefinition(prog *dsl.Program, label string) (*definition, error) {
+	d := &definition{prog: prog, label: label, activities: map[string]*dsl.ActivityStep{}, steps: map[string]dsl.Step{},
 		loops: map[string]string{}, children: map[string]*definition{}}
 	var err error
 	var walk func(steps []dsl.Step)
@@ -58,7 +62,7 @@ func indexDefinition(prog *dsl.Program) (*definition, error) {
 					err = loadErr
 					continue
 				}
-				if d.children[s.ID], loadErr = indexDefinition(child); loadErr != nil {
+				if d.children[s.ID], loadErr = indexDefinition(child, fmt.Sprintf("the child definition of step %q", s.ID)); loadErr != nil {
 					err = loadErr
 				}
 			}

@@ -81,10 +81,10 @@ func (e *Expect) check(s *Scenario, a *Actual, calls []callRecord) []Problem {
 		}
 	}
 	if e.Steps != nil && !e.Steps.matches(a.Steps) {
-		out = append(out, Problem{Field: "steps", Message: "not the expected steps", Expected: e.Steps.String(), Actual: strings.Join(a.Steps, ", ")})
+		out = append(out, Problem{Field: "steps", Message: "not the expected steps", Expected: e.Steps.String(), Actual: orNone(a.Steps)})
 	}
 	if e.Compensations != nil && !e.Compensations.matches(a.Compensations) {
-		out = append(out, Problem{Field: "compensations", Message: "not the expected compensations", Expected: e.Compensations.String(), Actual: strings.Join(a.Compensations, ", ")})
+		out = append(out, Problem{Field: "compensations", Message: "not the expected compensations", Expected: e.Compensations.String(), Actual: orNone(a.Compensations)})
 	}
 	for _, name := range sortedKeys(e.Attempts) {
 		if got := a.Attempts[name]; got != e.Attempts[name] {
@@ -138,6 +138,9 @@ func (seq Sequence) matches(names []string) bool {
 
 // String writes the sequence as the report shows it: groups in braces.
 func (seq Sequence) String() string {
+	if len(seq) == 0 {
+		return "(none)"
+	}
 	parts := make([]string, len(seq))
 	for i, group := range seq {
 		if len(group) == 1 {
@@ -263,4 +266,12 @@ func show(v any) string {
 		return string([]rune(s)[:max]) + "…"
 	}
 	return string(b)
+}
+
+// orNone lists names for a report, or says there are none.
+func orNone(names []string) string {
+	if len(names) == 0 {
+		return "(none)"
+	}
+	return strings.Join(names, ", ")
 }

@@ -275,7 +275,7 @@ func (l *loader) definition(f *File, name string) error {
 	if prog.Inlined {
 		f.Definition = string(prog.Canonical)
 	}
-	if f.def, err = indexDefinition(prog); err != nil {
+	if f.def, err = indexDefinition(prog, filepath.Base(f.DefinitionPath)); err != nil {
 		return err
 	}
 	l.def = f.def
@@ -300,7 +300,7 @@ func (l *loader) scenario(f *File, ptr string, rs rawScenario, shared mockSet) *
 	for i, rsig := range rs.Signals {
 		sp := ptr + "/signals/" + strconv.Itoa(i)
 		if !slices.Contains(f.Program.Signals, rsig.Name) {
-			l.errorf(sp+"/name", "%s awaits no signal %q%s", filepath.Base(f.DefinitionPath), rsig.Name, listing("it awaits", f.Program.Signals))
+			l.errorf(sp+"/name", "%s awaits no signal %q%s", l.def.label, rsig.Name, listing("it awaits", f.Program.Signals))
 		}
 		if rsig.After != "" {
 			l.activityStep(sp+"/after", rsig.After)
@@ -336,7 +336,10 @@ func (l *loader) scenario(f *File, ptr string, rs rawScenario, shared mockSet) *
 func (l *loader) input(f *File, ptr string, rs rawScenario) json.RawMessage {
 	if rs.InputFile == "" {
 		if rs.Input == nil {
-			rs.Input = json.RawMessage("null")
+			if f.Program.ValidateInput(json.RawMessage("null")) != nil {
+				l.errorf(ptr, "the scenario has no input, and %s needs one: give input or inputFile", l.def.label)
+			}
+			return json.RawMessage("null")
 		}
 		if err := f.Program.ValidateInput(rs.Input); err != nil {
 			l.nested(ptr+"/input", err)
@@ -399,7 +402,7 @@ func (l *loader) mocks(ptr string, rm rawMocks) mockSet {
 	for _, name := range sortedKeys(rm.Activities) {
 		mp := ptr + "/activities/" + escapePointer(name)
 		if !slices.Contains(used, name) {
-			l.keyErrorf(mp, "%s calls no activity %q%s", filepath.Base(l.def.prog.File), name, listing("it calls", used))
+			l.keyErrorf(mp, "%s calls no activity %q%s", l.def.label, name, listing("it calls", used))
 		}
 		set.activities[name] = l.mock(mp, rm.Activities[name])
 	}
@@ -459,10 +462,10 @@ func (l *loader) stepRef(ptr string, atKey bool, name string) *dsl.ActivityStep 
 	case !ok && strings.HasSuffix(id, "/"):
 		children := sortedKeys(d.children)
 		report(ptr, "%s has no workflow step %q: a name with / is a step of a child run, childStep/step (foreach items are step[index])%s",
-			filepath.Base(d.prog.File), strings.TrimSuffix(id, "/"), listing("its workflow steps", children))
+			d.label, strings.TrimSuffix(id, "/"), listing("its workflow steps", children))
 		return nil
 	case !ok:
-		report(ptr, "%s has no step %q%s", filepath.Base(d.prog.File), id, listing("its activity steps", sortedKeys(d.activities)))
+		report(ptr, "%s has no step %q%s", d.label, id, listing("its activity steps", sortedKeys(d.activities)))
 		return nil
 	}
 	step, isActivity := d.activities[id]

@@ -33,7 +33,8 @@ func parseDocument(file string, data []byte) (*document, *Error) {
 	if err := json.Unmarshal(data, &v); err != nil {
 		var syntax *json.SyntaxError
 		if errors.As(err, &syntax) {
-			return nil, doc.errorAtOffset("", int(syntax.Offset), "invalid JSON: "+syntax.Error())
+			// Offset counts the bytes read, the offending one included.
+			return nil, doc.errorAtOffset("", int(syntax.Offset)-1, "invalid JSON: "+syntax.Error())
 		}
 		return nil, doc.errorAtOffset("", 0, "invalid JSON: "+err.Error())
 	}

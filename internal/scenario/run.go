@@ -47,13 +47,20 @@ func (s *Scenario) Run(ctx context.Context, opts Options) *Result {
 	res := &Result{File: s.File.Path, Scenario: s.Name, RunID: s.RunID}
 	defer func() { res.Duration = time.Since(start) }()
 	rec := newRecorder(s)
-	if err := s.run(ctx, opts, rec, res); err != nil {
-		res.Problems = append(res.Problems, Problem{Field: "run", Message: err.Error()})
-	}
+	err := s.run(ctx, opts, rec, res)
 	calls, problems := rec.snapshot()
 	res.Actual.observe(calls)
+	if err != nil {
+		msg := err.Error()
+		if res.Actual.Status == "unfinished" {
+			msg += " (steps called so far: " + orNone(res.Actual.Steps) + "): does it wait for a signal or a callback that the scenario does not send?"
+		}
+		res.Problems = append(res.Problems, Problem{Field: "run", Message: msg})
+	}
 	res.Problems = append(res.Problems, problems...)
-	if res.Actual.Status != "" {
+	// An unfinished run has no outcome to compare; the run problem says
+	// how far it got.
+	if res.Actual.Status == "completed" || res.Actual.Status == "failed" {
 		res.Problems = append(res.Problems, s.Expect.check(s, &res.Actual, calls)...)
 	}
 	return res
@@ -124,7 +131,7 @@ func (s *Scenario) run(ctx context.Context, opts Options, rec *recorder, res *Re
 		res.Actual.Error = &RunError{Code: errorCode(t), Message: t.Message()}
 	case errors.Is(runErr, context.DeadlineExceeded) && ctx.Err() == nil:
 		res.Actual.Status = "unfinished"
-		return fmt.Errorf("the run did not finish within %s (does it wait for a signal or callback the scenario does not send?)", s.Timeout)
+		return fmt.Errorf("the run did not finish within %s", s.Timeout)
 	default:
 		return fmt.Errorf("wait for the run: %w", runErr)
 	}
