@@ -67,6 +67,7 @@ func (m *Main) commands() []command {
 		&definitionsCommand{m: m},
 		&statusCommand{m: m},
 		&runsCommand{m: m},
+		&graphCommand{m: m},
 		&outputCommand{m: m},
 		&signalCommand{m: m},
 		&resolveCommand{m: m},
