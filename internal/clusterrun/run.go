@@ -67,7 +67,7 @@ type Config struct {
 
 // Defaults are the sizes `make cluster-test` runs.
 func Defaults() Config {
-	return Config{Runs: 300, BaselineRuns: 300, Concurrency: 32, KillAfter: 0.25, Down: 5 * time.Second}
+	return Config{Runs: 400, BaselineRuns: 300, Concurrency: 32, KillAfter: 0.15, Down: 8 * time.Second}
 }
 
 // partitions is the cluster's number of partitions (cluster's default).
