@@ -72,7 +72,7 @@ type node struct {
 	cluster          *cluster
 }
 
-type edge struct{ from, to, label string }
+type edge struct{ from, to string }
 
 type cluster struct {
 	id, label string
@@ -167,7 +167,8 @@ func (g *graph) step(s dsl.Step) string {
 	return id
 }
 
-// block adds a nested list as a cluster, with an edge from its step.
+// block adds a nested list as a cluster, with an edge from its step to its
+// first step.
 func (g *graph) block(from, id, label string, steps []dsl.Step) {
 	c := &cluster{id: id, label: label, parent: g.current}
 	g.clusters = append(g.clusters, c)
@@ -176,7 +177,8 @@ func (g *graph) block(from, id, label string, steps []dsl.Step) {
 	first, _ := g.list(steps)
 	g.current = outer
 	if first != "" {
-		g.edges = append(g.edges, edge{from: from, to: first, label: label})
+		// The cluster's label says what the list is; the edge needs none.
+		g.edges = append(g.edges, edge{from: from, to: first})
 	}
 }
 
@@ -222,11 +224,7 @@ func (g *graph) mermaid(w io.Writer, prog *dsl.Program) {
 		fmt.Fprintf(w, "%s%s%s\"%s\"%s\n", strings.Repeat("  ", depth+1), n.id, b[0], strings.ReplaceAll(escape(n.label), "\\n", "<br/>"), b[1])
 	})
 	for _, e := range g.edges {
-		if e.label != "" {
-			fmt.Fprintf(w, "  %s -->|\"%s\"| %s\n", e.from, escape(e.label), e.to)
-		} else {
-			fmt.Fprintf(w, "  %s --> %s\n", e.from, e.to)
-		}
+		fmt.Fprintf(w, "  %s --> %s\n", e.from, e.to)
 	}
 	var used []string
 	for _, n := range g.nodes {
@@ -263,11 +261,7 @@ func (g *graph) dot(w io.Writer, prog *dsl.Program) {
 		fmt.Fprintf(w, "%s%s [label=\"%s\", shape=%s%s];\n", strings.Repeat("  ", depth+1), n.id, escape(n.label), dotShapes[n.shape], fill)
 	})
 	for _, e := range g.edges {
-		if e.label != "" {
-			fmt.Fprintf(w, "  %s -> %s [label=\"%s\"];\n", e.from, e.to, escape(e.label))
-		} else {
-			fmt.Fprintf(w, "  %s -> %s;\n", e.from, e.to)
-		}
+		fmt.Fprintf(w, "  %s -> %s;\n", e.from, e.to)
 	}
 	fmt.Fprintln(w, "}")
 }
