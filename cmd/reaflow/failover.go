@@ -19,6 +19,11 @@ import (
 // failed node (seconds), short enough that a stopped server is reported.
 const rideOut = 2 * time.Minute
 
+// followedAWhile is how long a watch must have run before it failed to
+// count as having reached Restate: a failing watch fails at its first
+// query, well within this.
+const followedAWhile = 10 * time.Second
+
 // sendRun starts the run id, sending it again while Restate cannot take
 // it, as happens while a cluster node fails over. Sending again is safe:
 // Restate starts at most one run per workflow id. attached reports that
@@ -56,12 +61,15 @@ func (m *Main) sendRun(ctx context.Context, target *restateFlags, id string, req
 func (m *Main) follow(ctx context.Context, target *restateFlags, id string) error {
 	var since time.Time
 	for attempt := 0; ; attempt++ {
+		started := time.Now()
 		err := m.watch(ctx, target, id)
 		if err == nil || ctx.Err() != nil || !failover.Unavailable(err) {
 			return err
 		}
-		if since.IsZero() {
-			since = time.Now()
+		// A watch that lasted had Restate's answers until it failed: this
+		// is a new outage, with a ride-out of its own.
+		if since.IsZero() || time.Since(started) > followedAWhile {
+			since, attempt = time.Now(), 0
 		}
 		if time.Since(since) > rideOut {
 			return fmt.Errorf("lost contact with Restate for over %s while following run %s: %w; the run goes on in Restate: follow it with 'reaflow status --watch %s' once Restate answers", rideOut, id, err, id)
