@@ -52,9 +52,9 @@ bench: $(RESTATE_SERVER)
 	./bin/reaflow-bench $(BENCH_FLAGS)
 
 # chaos runs the chaos soak: 2000 example workflows against restate-server and
-# two reaflow endpoints while it SIGKILLs the endpoints at random moments and
-# the server four times, with provider faults injected; it prints a report and
-# fails if any run or side effect is not as expected. A couple of minutes.
+# two reaflow endpoints while it SIGKILLs the endpoints 150 times and the
+# server four times, with provider faults injected; it prints a report and
+# fails if any run or side effect is not as expected. A few minutes.
 # `make test` runs the short version (internal/chaos TestShortSoak).
 # Pass flags in CHAOS_FLAGS, e.g. make chaos CHAOS_FLAGS='--runs 5000 --seed 7'.
 chaos: $(RESTATE_SERVER) build
