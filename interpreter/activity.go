@@ -66,6 +66,11 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 			return nil, err
 		}
 	}
+	// A cancellation that came while the activity ran fails the step only
+	// now, with its compensation registered.
+	if err := r.journal.interrupted(); err != nil {
+		return nil, err
+	}
 	return out, nil
 }
 

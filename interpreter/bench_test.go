@@ -24,6 +24,7 @@ func (j noopJournal) sleep(string, time.Duration) error                   { retu
 func (j noopJournal) now() (time.Time, error)                             { return time.Time{}, nil }
 func (j noopJournal) signal(string) (json.RawMessage, error)              { return j.output, nil }
 func (j noopJournal) deadline(string, time.Duration) func()               { return func() {} }
+func (j noopJournal) interrupted() error                                  { return nil }
 func (j noopJournal) child(string, RunRequest, bool) (json.RawMessage, error) {
 	return j.output, nil
 }

@@ -37,6 +37,10 @@ type journal interface {
 	// child starts the run of another definition under id; with wait it
 	// returns the child's output, without it nothing.
 	child(id string, req RunRequest, wait bool) (json.RawMessage, error)
+	// interrupted returns, once, a cancellation of the run that arrived
+	// while an activity's Run was in flight and that run swallowed to
+	// return the Run's outcome; nil when there is none.
+	interrupted() error
 	// deadline makes every wait until done fail with a *timeoutError
 	// naming id once d has passed.
 	deadline(id string, d time.Duration) (done func())
@@ -63,6 +67,9 @@ type restateJournal struct {
 	// Await handler.
 	promises restate.WorkflowSharedContext
 	timers   []timer
+	// cancel is a cancellation that arrived while a Run was in flight and
+	// that the Run's step has yet to pass on (see interrupted).
+	cancel error
 }
 
 // timer is an active deadline.
@@ -112,14 +119,31 @@ func (j *restateJournal) expired(fut restate.Future) error {
 
 func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
 	fn := func(rctx restate.RunContext) (json.RawMessage, error) { return j.in.call(rctx, call) }
-	if len(j.timers) == 0 {
-		return rea.RunWithRetry(j.ctx, call.Retry, fn)
-	}
 	fut := restate.RunAsync(j.ctx, fn, call.Retry.Options()...)
-	if err := j.wait(fut); err != nil {
+	err := j.wait(fut)
+	var out json.RawMessage
+	if err == nil {
+		out, err = fut.Result()
+	}
+	if !isCancelled(err) {
+		return out, err
+	}
+	// Cancelled while the activity was in flight: its effect may have
+	// happened, and the Run's outcome is still journaled. Wait for it, so
+	// that a step that did complete is compensated like any other; the
+	// cancellation is kept for interrupted.
+	out, runErr := fut.Result()
+	if runErr != nil {
 		return nil, err
 	}
-	return fut.Result()
+	j.cancel = err
+	return out, nil
+}
+
+func (j *restateJournal) interrupted() error {
+	err := j.cancel
+	j.cancel = nil
+	return err
 }
 
 func (j *restateJournal) dedup(key string, call activityCall) (json.RawMessage, error) {

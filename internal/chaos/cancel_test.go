@@ -19,22 +19,14 @@ import (
 	"github.com/reaflow/reaflow/interpreter"
 )
 
-// knownBugsEnv runs the tests of known, unfixed bugs, which otherwise
-// skip.
-const knownBugsEnv = "REAFLOW_KNOWN_BUGS"
-
 // A trip-booking run is cancelled while its flight booking is in flight:
 // the provider has booked the flight, its answer has not reached the run
 // yet. The saga must still undo the flight. The soak's trip-cancelled
 // scenario (--cancellations) finds this at random; here it is pinned by
-// holding the provider's answer after the effect.
-//
-// Today the step fails with "cancelled", is not a completed step, and
-// only the deposit is compensated: the flight stays booked.
+// holding the provider's answer after the effect. The run waits for the
+// step's outcome before it passes the cancellation on, so the flight is a
+// completed step and is undone.
 func TestCancelDuringAStepCompensatesIt(t *testing.T) {
-	if os.Getenv(knownBugsEnv) == "" {
-		t.Skipf("known bug: a step whose provider call is in flight when the run is cancelled is not compensated; set %s=1 to run", knownBugsEnv)
-	}
 	ctx := t.Context()
 	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))
 	stack, err := devstack.Start(ctx, devstack.WithLogger(logger))
