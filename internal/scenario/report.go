@@ -105,10 +105,16 @@ type jsonReport struct {
 	Scenarios []jsonResult `json:"scenarios"`
 }
 
+// jsonResult is a Result as WriteJSON writes it: whether it passed first,
+// then what differs, then the run as it was.
 type jsonResult struct {
-	*Result
-	OK         bool  `json:"ok"`
-	DurationMS int64 `json:"durationMs"`
+	File       string    `json:"file"`
+	Scenario   string    `json:"scenario"`
+	RunID      string    `json:"runId"`
+	OK         bool      `json:"ok"`
+	DurationMS int64     `json:"durationMs"`
+	Problems   []Problem `json:"problems"`
+	Actual     Actual    `json:"actual"`
 }
 
 // WriteJSON writes every result, with the run's actual output, error,
@@ -121,10 +127,8 @@ func WriteJSON(w io.Writer, results []*Result) error {
 		} else {
 			rep.Failed++
 		}
-		if r.Problems == nil {
-			r.Problems = []Problem{}
-		}
-		rep.Scenarios = append(rep.Scenarios, jsonResult{Result: r, OK: r.OK(), DurationMS: r.Duration.Milliseconds()})
+		rep.Scenarios = append(rep.Scenarios, jsonResult{File: r.File, Scenario: r.Scenario, RunID: r.RunID, OK: r.OK(),
+			DurationMS: r.Duration.Milliseconds(), Problems: append([]Problem{}, r.Problems...), Actual: r.Actual})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
