@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/file"
 )
@@ -49,6 +51,19 @@ func (e *Error) Error() string {
 // than what it is (the "Trojan Source" trick).
 func hidden(r rune) bool {
 	return r != '\t' && (unicode.IsControl(r) || unicode.Is(unicode.Cf, r))
+}
+
+// quoteName quotes a name from the definition for a message. Names that
+// matter (step ids, activities, properties, variables) are ASCII, so a
+// name with other characters is shown with them escaped: "ch\u0430rge"
+// rather than a Cyrillic а that looks like the Latin a of "charge".
+func quoteName(name string) string {
+	for i := 0; i < len(name); i++ {
+		if name[i] >= utf8.RuneSelf {
+			return strconv.QuoteToASCII(name)
+		}
+	}
+	return strconv.Quote(name)
 }
 
 // visible escapes the hidden characters of s as \uXXXX, so that a message

@@ -204,6 +204,9 @@ func newExprConfig(maxNodes int) *conf.Config {
 // drift. guarded rewrites the optimized tree to charge the evaluation
 // budget (see guard).
 func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor, guarded bool) (*vm.Program, error) {
+	if err := checkBidi(src); err != nil {
+		return nil, err
+	}
 	tree, err := parser.ParseWithConfig(src, cfg)
 	if err != nil {
 		return nil, err
@@ -232,6 +235,25 @@ func compileExprSource(src string, cfg *conf.Config, refs ast.Visitor, guarded b
 	return compiler.Compile(tree, cfg)
 }
 
+// checkBidi refuses the characters that reorder how text is displayed
+// (bidirectional overrides, embeddings, isolates and marks), even inside
+// string literals: with them, an expression can read differently from
+// what it does, as in `role == "user‮ ⁦&& admin⁩ ⁦"` (the "Trojan Source"
+// trick). No expression needs them; a string that does can come from the
+// input.
+func checkBidi(src string) error {
+	offset := 0
+	for _, r := range src {
+		switch {
+		case r >= '\u202a' && r <= '\u202e', r >= '\u2066' && r <= '\u2069', r == '\u200e', r == '\u200f', r == '\u061c':
+			return &file.Error{Location: file.Location{From: offset, To: offset + 1},
+				Message: fmt.Sprintf("the invisible character U+%04X changes how the expression is displayed; remove it (a string that needs it can come from the input)", r)}
+		}
+		offset++
+	}
+	return nil
+}
+
 // checkResultType rejects a when that cannot be a boolean, or a dedup that
 // cannot be a string, at load time. expr's own AsBool would also convert
 // at run time, but its conversion error ("bool(float64)") is obscure, so
@@ -248,7 +270,24 @@ func checkResultType(program *vm.Program, result resultKind) error {
 	if want == reflect.Invalid || typ == nil || typ.Kind() == reflect.Interface || typ.Kind() == want {
 		return nil
 	}
-	return fmt.Errorf("expected a %s, got %s", resultNames[result], typ)
+	return fmt.Errorf("expected a %s, got %s", resultNames[result], typeName(typ))
+}
+
+// typeName names a static type the way the JSON it stands for reads.
+func typeName(t reflect.Type) string {
+	switch t.Kind() {
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return "a number"
+	}
+	return t.String()
 }
 
 var resultNames = [...]string{resultAny: "value", resultBool: "boolean", resultString: "string"}

@@ -219,7 +219,7 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 		}
 		if dup >= 0 {
 			first := p.doc.position(v.members[dup].keyOffset)
-			return p.errorAt(keyOffset, fmt.Sprintf("duplicate key %q (first at line %d)", key, first.line))
+			return p.errorAt(keyOffset, fmt.Sprintf("duplicate key %s (first at line %d)", quoteName(key), first.line))
 		}
 		val, perr := p.parse(v.ptr+"/"+escapePointer(key), depth+1)
 		if perr != nil {

@@ -178,7 +178,7 @@ func leafViolations(ve *jsonschema.ValidationError, loc string, doc any) []schem
 	case keyword == "additionalProperties":
 		var out []schemaViolation
 		for _, name := range quotedNames(strings.TrimSuffix(strings.TrimPrefix(ve.Message, "additionalProperties "), " not allowed")) {
-			msg := fmt.Sprintf("unknown property %q", name)
+			msg := "unknown property " + quoteName(name)
 			if known := schemaPropertyNames(doc, parent); len(known) > 0 {
 				msg += "; allowed: " + strings.Join(known, ", ")
 			}
