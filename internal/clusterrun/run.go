@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -31,6 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	restate "github.com/restatedev/sdk-go"
 	"github.com/restatedev/sdk-go/ingress"
 
 	"github.com/reaflow/reaflow/internal/balancer"
@@ -264,7 +266,9 @@ func chooseNodes(ctx context.Context, c *cluster.Cluster) (entry, victim NodeRol
 }
 
 // probe runs the probe workflow n times through ingressURL, each until it
-// completes.
+// completes. While the cluster settles, a send can fail after Restate took
+// the run, and the next answers 409 "already invoked": the probe then
+// attaches to the run instead.
 func (s *scenario) probe(ctx context.Context, ingressURL string, n int) error {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
@@ -274,9 +278,16 @@ func (s *scenario) probe(ctx context.Context, ingressURL string, n int) error {
 		req := interpreter.RunRequest{Definition: probeDefinition}
 		var last error
 		for {
-			_, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](client, interpreter.WorkflowService, id, "Run").Request(ctx, req)
+			_, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](client, interpreter.WorkflowService, id, "Run").Send(ctx, req)
+			var answer ingress.Error
+			if err == nil || errors.As(err, &answer) && answer.Code() == http.StatusConflict {
+				_, err = ingress.WorkflowHandle[json.RawMessage](client, interpreter.WorkflowService, id).Attach(ctx)
+			}
 			if err == nil {
 				break
+			}
+			if restate.IsTerminalError(err) {
+				return fmt.Errorf("the probe workflow failed through %s: %w", ingressURL, err)
 			}
 			last = err
 			select {
