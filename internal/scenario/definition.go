@@ -113,6 +113,20 @@ func (d *definition) lookup(name string) (_ *definition, id string, ok bool) {
 	return d, id, ok
 }
 
+// findActivity returns the activity step id of the definition or of any
+// child definition, or nil.
+func (d *definition) findActivity(id string) *dsl.ActivityStep {
+	if s, ok := d.activities[id]; ok {
+		return s
+	}
+	for _, name := range sortedKeys(d.children) {
+		if s := d.children[name].findActivity(id); s != nil {
+			return s
+		}
+	}
+	return nil
+}
+
 var (
 	indexSuffix = regexp.MustCompile(`(\[[0-9]+\])+$`)
 	loopIndex   = regexp.MustCompile(`\[([0-9]+)\]`)

@@ -408,12 +408,12 @@ func (l *loader) mocks(ptr string, rm rawMocks) mockSet {
 	}
 	for _, id := range sortedKeys(rm.Steps) {
 		mp := ptr + "/steps/" + escapePointer(id)
-		l.activityStepKey(mp, id)
+		l.mockedStep(mp, id)
 		set.steps[id] = l.mock(mp, rm.Steps[id])
 	}
 	for _, id := range sortedKeys(rm.Compensations) {
 		mp := ptr + "/compensations/" + escapePointer(id)
-		if step := l.activityStepKey(mp, id); step != nil && step.Compensate == nil {
+		if step := l.mockedStep(mp, id); step != nil && step.Compensate == nil {
 			l.keyErrorf(mp, "step %q has no compensate block", id)
 		}
 		set.compensations[id] = l.mock(mp, rm.Compensations[id])
@@ -439,6 +439,15 @@ func (l *loader) mock(ptr string, rm rawMock) *Mock {
 		}
 	}
 	return m
+}
+
+// mockedStep checks the step id a mock is keyed by. Mocks match calls by
+// step id alone, so a step of a child definition is named by its id too.
+func (l *loader) mockedStep(ptr, id string) *dsl.ActivityStep {
+	if step := l.def.findActivity(id); step != nil {
+		return step
+	}
+	return l.activityStepKey(ptr, id)
 }
 
 // activityStepKey is activityStep for a name that is an object key.

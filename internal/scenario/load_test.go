@@ -25,7 +25,7 @@ func TestLoad(t *testing.T) {
   "definition": "shop.json",
   "mocks": {
     "activities": { "charge": { "output": { "id": "ch_${ input.amount }" } }, "ship": { "output": 1 } },
-    "steps": { "pack": { "latency": "5ms" } }
+    "steps": { "pack": { "latency": "5ms" }, "send": { "output": "child steps are mocked by id too" } }
   },
   "scenarios": [
     { "name": "Happy path!", "inputFile": "input.json",
