@@ -7,7 +7,7 @@
 //
 // Every node runs every role (ingress, admin, worker, log server, metadata
 // server); exactly one node provisions the cluster. The configuration,
-// passed as RESTATE_* variables (see Env), is what a production cluster
+// passed to each node as RESTATE_* variables, is what a production cluster
 // needs too, apart from the loopback addresses:
 //
 //	cluster-name = "<shared>"               node-name = "<own>"
@@ -151,7 +151,7 @@ func start(ctx context.Context, cfg config) (*Cluster, error) {
 	var wg sync.WaitGroup
 	for i := range cfg.nodes {
 		n := &Node{Name: "n" + strconv.Itoa(i+1), Provisions: i == 0}
-		env := Env(c.Name, n.Provisions, string(addresses), cfg.replication, cfg.partitions, cfg.suspectInterval)
+		env := nodeEnv(c.Name, n.Provisions, string(addresses), cfg.replication, cfg.partitions, cfg.suspectInterval)
 		opts := append([]restateserver.Option{
 			restateserver.WithNodeName(n.Name),
 			restateserver.WithPorts(ports[3*i], ports[3*i+1], ports[3*i+2]),
@@ -175,11 +175,11 @@ func start(ctx context.Context, cfg config) (*Cluster, error) {
 	return c, nil
 }
 
-// Env is the cluster configuration of one node, as restate-server reads it
+// nodeEnv is the cluster configuration of one node, as restate-server reads it
 // from its environment; metadataAddresses is a JSON array of every node's
 // node-to-node URL. Node name, base dir and ports come on top
 // (restateserver sets them).
-func Env(clusterName string, provisions bool, metadataAddresses string, replication, partitions int, suspectInterval time.Duration) []string {
+func nodeEnv(clusterName string, provisions bool, metadataAddresses string, replication, partitions int, suspectInterval time.Duration) []string {
 	return []string{
 		"RESTATE_CLUSTER_NAME=" + clusterName,
 		"RESTATE_AUTO_PROVISION=" + strconv.FormatBool(provisions),

@@ -67,9 +67,9 @@ func (n *Node) Roles(ctx context.Context) (Roles, error) {
 	return r, nil
 }
 
-// metrics reads the node's unlabelled-enough gauges: the value of each
-// metric name, taking the first sample of a name (the gauges used here
-// have one sample per node).
+// metrics reads the node's Prometheus metrics as one value per metric
+// name, the first sample of each: the gauges Roles reads have a single
+// sample, labelled only with the cluster and node names.
 func (n *Node) metrics(ctx context.Context) (map[string]float64, error) {
 	body, err := get(ctx, n.NodeURL+"/metrics")
 	if err != nil {
