@@ -311,6 +311,10 @@ func callBuiltin(params ...any) (any, error) {
 	case "repeat":
 		s, _ := args[0].(string)
 		n := toInt(args[1])
+		if n > 1e6 {
+			// expr's own bound, which it reports as a "memory budget".
+			return nil, fmt.Errorf("%w: repeat() repeats at most 1000000 times", ErrEvalLimit)
+		}
 		if n > 0 && len(s) > 0 && n > math.MaxInt32/int64(len(s)) {
 			return nil, b.charge(math.MaxInt64 / 2)
 		}

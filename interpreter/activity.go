@@ -55,6 +55,11 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 	if err != nil {
 		return nil, stepFailed(s, err)
 	}
+	if limit := r.in.cfg.limits.maxStepOutput; len(raw) > limit {
+		// A callback's value arrives from outside; an activity's output
+		// was checked before it was journaled (see call).
+		return nil, failed(&s.StepInfo, CodeOutputTooLarge, sizeError("the output", len(raw), limit, "WithMaxStepOutputSize"))
+	}
 	var out any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
@@ -128,6 +133,13 @@ func (in *interpreter) call(rctx restate.RunContext, call activityCall) (json.Ra
 	out, err := in.registry.Call(actx, call.Activity, call.Input)
 	if err != nil {
 		return nil, classify(err)
+	}
+	if limit := in.cfg.limits.maxStepOutput; len(out) > limit {
+		// Terminal, and inside the Run: the journal records this failure
+		// instead of a result Restate might refuse, and retrying would
+		// return the same output.
+		return nil, classify(activities.TerminalErrorf(CodeOutputTooLarge, "%s; return a reference (an id or a URL) to large data instead",
+			sizeError(fmt.Sprintf("activity %s returned an output that", call.Activity), len(out), limit, "WithMaxStepOutputSize")))
 	}
 	return out, nil
 }

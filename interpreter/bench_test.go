@@ -53,7 +53,7 @@ func benchDefinition(k int, templated bool) string {
 func BenchmarkWalk(b *testing.B) {
 	reg := activities.NewRegistry()
 	activities.Register(reg, "noop", func(*activities.Context, any) (any, error) { return nil, nil })
-	in := &interpreter{registry: reg, cfg: config{defaultRetry: DefaultRetry}}
+	in := &interpreter{registry: reg, cfg: config{defaultRetry: DefaultRetry, limits: defaultLimits}}
 	j := noopJournal{output: json.RawMessage(`{"ok": true, "n": 1}`)}
 	input := map[string]any{"orderId": "o-1", "amount": 12.5}
 	for _, templated := range []bool{false, true} {

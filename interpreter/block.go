@@ -9,15 +9,10 @@ import (
 	"github.com/reaflow/reaflow/dsl"
 )
 
-// Limits of foreach steps.
-const (
-	// MaxForeachItems bounds the items of one foreach step.
-	MaxForeachItems = 100_000
-	// foreachChunk is the most items one invocation runs itself; a group
-	// with more calls child invocations of at most this many, one after
-	// the other, so that no journal grows with the number of items.
-	foreachChunk = 100
-)
+// foreachChunk is the most items one invocation runs itself; a group with
+// more calls child invocations of at most this many, one after the other,
+// so that no journal grows with the number of items.
+const foreachChunk = 100
 
 // blockRequest asks a ReaflowBlock invocation to run one parallel branch,
 // or a contiguous range of a foreach step's items one after the other.
@@ -78,6 +73,9 @@ func (r *runner) parallel(s *dsl.ParallelStep) (any, error) {
 		reqs[i] = r.request(s.ID)
 		reqs[i].Branch = b.Name
 	}
+	if err := r.checkBlockRequests(&s.StepInfo, "parallel", reqs); err != nil {
+		return nil, err
+	}
 	results, order, err := r.journal.blocks(reqs, s.FailFast)
 	out := make(map[string]any, len(s.Branches))
 	for i, res := range results {
@@ -106,8 +104,8 @@ func (r *runner) foreach(s *dsl.ForeachStep) (any, error) {
 		items = nil
 	case !ok:
 		return nil, expressionFailed(&s.StepInfo, fmt.Errorf("%s: foreach items %s: expected an array, got %T", s.Items.Pointer, s.Items.Source, value))
-	case len(items) > MaxForeachItems:
-		return nil, expressionFailed(&s.StepInfo, fmt.Errorf("%s: foreach items %s: %d items, more than the limit of %d", s.Items.Pointer, s.Items.Source, len(items), MaxForeachItems))
+	case len(items) > r.in.cfg.limits.maxForeachItems:
+		return nil, expressionFailed(&s.StepInfo, fmt.Errorf("%s: foreach items %s: %d items, more than the limit of %d (interpreter.WithMaxForeachItems)", s.Items.Pointer, s.Items.Source, len(items), r.in.cfg.limits.maxForeachItems))
 	}
 	outputs := make([]any, len(items))
 	if len(items) == 0 {
@@ -119,6 +117,9 @@ func (r *runner) foreach(s *dsl.ForeachStep) (any, error) {
 		lo, hi := g*len(items)/groups, (g+1)*len(items)/groups
 		reqs[g] = r.request(s.ID)
 		reqs[g].First, reqs[g].Items = lo, items[lo:hi]
+	}
+	if err := r.checkBlockRequests(&s.StepInfo, "foreach", reqs); err != nil {
+		return nil, err
 	}
 	results, order, err := r.journal.blocks(reqs, true)
 	for g, res := range results {
@@ -153,11 +154,14 @@ func (in *interpreter) block(ctx restate.Context, req blockRequest) (blockResult
 		if b := s.Branch(req.Branch); b != nil {
 			r := in.blockRunner(j, prog, req)
 			out, err := r.steps(b.Steps)
-			return finish(blockResult{Outputs: []map[string]any{out}, Undo: r.undo}, err)
+			res, err := finish(blockResult{Outputs: []map[string]any{out}, Undo: r.undo}, err)
+			return in.checkBlockResult(res, s.ID, fmt.Sprintf("branch %q", b.Name)), err
 		}
 	case *dsl.ForeachStep:
+		what := fmt.Sprintf("items %d to %d", req.First, req.First+len(req.Items)-1)
 		if len(req.Items) > foreachChunk {
-			return in.chunks(j, req)
+			res, err := in.chunks(j, req)
+			return in.checkBlockResult(res, s.ID, what), err
 		}
 		var res blockResult
 		for k, item := range req.Items {
@@ -171,7 +175,7 @@ func (in *interpreter) block(ctx restate.Context, req blockRequest) (blockResult
 			}
 			res.Outputs = append(res.Outputs, out)
 		}
-		return res, nil
+		return in.checkBlockResult(res, s.ID, what), nil
 	}
 	return blockResult{}, restate.TerminalErrorf("definition %s has no parallel branch or foreach step %q %q", prog.Name, req.Step, req.Branch)
 }

@@ -118,6 +118,9 @@ func (r *runner) child(s *dsl.WorkflowStep) (any, error) {
 		if input, err = json.Marshal(value); err != nil {
 			return nil, expressionFailed(&s.StepInfo, err)
 		}
+		if limit := r.in.cfg.limits.maxInput; len(input) > limit {
+			return nil, failed(&s.StepInfo, CodeOutputTooLarge, sizeError("the child run's input", len(input), limit, "WithMaxInputSize"))
+		}
 	}
 	id := r.env.Workflow.ID + "." + s.ID
 	for _, l := range r.loops {
@@ -129,6 +132,9 @@ func (r *runner) child(s *dsl.WorkflowStep) (any, error) {
 	}
 	if !s.Wait {
 		return map[string]any{"workflowId": id}, nil
+	}
+	if limit := r.in.cfg.limits.maxStepOutput; len(raw) > limit {
+		return nil, failed(&s.StepInfo, CodeOutputTooLarge, sizeError("the child run's output", len(raw), limit, "WithMaxStepOutputSize"))
 	}
 	var out any
 	if len(raw) > 0 {

@@ -47,6 +47,7 @@ func TestMain(m *testing.M) {
 			activities.Register(reg, "inspect", inspect)
 			activities.Register(reg, "record", record)
 			activities.Register(reg, "failWith", failWith)
+			activities.Register(reg, "blob", blob)
 		}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)

@@ -19,6 +19,9 @@ const definitionState = "definition"
 
 // run is the Reaflow workflow's Run handler.
 func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.RawMessage, error) {
+	if limit := in.cfg.limits.maxInput; len(req.Input) > limit {
+		return nil, restate.ToTerminalError(fmt.Errorf("invalid input: %s; pass large data by reference (an id or a URL) instead", sizeError("the input", len(req.Input), limit, "WithMaxInputSize")), restate.WithErrorCode(codeTooLarge))
+	}
 	prog, err := in.load(req.Definition, req.File)
 	if err != nil {
 		return nil, badRequest("invalid definition", err)
@@ -121,7 +124,7 @@ func (r *runner) walk() (json.RawMessage, error) {
 	var ret *returned
 	switch {
 	case errors.As(err, &ret):
-		return encodeOutput(ret.output)
+		return r.encodeOutput(ret.output)
 	case restate.IsTerminalError(err):
 		return nil, r.compensate(err)
 	case err != nil:
@@ -297,19 +300,23 @@ func (r *runner) stepPath(pointer string) string {
 // outputs of the workflow's top-level steps by step id.
 func (r *runner) output(outputs map[string]any) (json.RawMessage, error) {
 	if r.prog.Output == nil {
-		return encodeOutput(outputs)
+		return r.encodeOutput(outputs)
 	}
 	result, err := r.prog.Output.Eval(&r.env)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 	}
-	return encodeOutput(result)
+	return r.encodeOutput(result)
 }
 
-func encodeOutput(result any) (json.RawMessage, error) {
+func (r *runner) encodeOutput(result any) (json.RawMessage, error) {
 	encoded, err := json.Marshal(result)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
+	}
+	if limit := r.in.cfg.limits.maxMessage; len(encoded) > limit {
+		return nil, restate.ToTerminalError(fmt.Errorf("workflow %s: %s; return references (ids, URLs) to large data instead", r.prog.Name, sizeError("the output", len(encoded), limit, "WithMaxMessageSize")),
+			restate.WithErrorCode(codeExpression), restate.WithMetadata(MetaCode, CodeOutputTooLarge))
 	}
 	return encoded, nil
 }

@@ -50,6 +50,7 @@ type config struct {
 	defaultRetry rea.RunConfig
 	loadOptions  []dsl.Option
 	cacheSize    int
+	limits       limits
 }
 
 // DefaultProgramCacheSize is how many compiled definitions the services
@@ -81,7 +82,7 @@ func WithProgramCacheSize(n int) Option { return func(c *config) { c.cacheSize =
 //		srv.Bind(def)
 //	}
 func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
-	cfg := config{defaultRetry: DefaultRetry, cacheSize: DefaultProgramCacheSize}
+	cfg := config{defaultRetry: DefaultRetry, cacheSize: DefaultProgramCacheSize, limits: defaultLimits}
 	for _, opt := range opts {
 		opt(&cfg)
 	}

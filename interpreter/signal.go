@@ -50,6 +50,9 @@ func (in *interpreter) deliver(ctx restate.WorkflowSharedContext, req SignalRequ
 	if step == nil {
 		return restate.ToTerminalError(fmt.Errorf("run %s has no await step for signal %q; it awaits: %s", restate.Key(ctx), req.Name, strings.Join(prog.Signals, ", ")), restate.WithErrorCode(codeNotFound))
 	}
+	if limit := in.cfg.limits.maxSignal; len(req.Payload) > limit {
+		return restate.ToTerminalError(fmt.Errorf("signal %q: %s", req.Name, sizeError("the payload", len(req.Payload), limit, "WithMaxSignalSize")), restate.WithErrorCode(codeTooLarge))
+	}
 	payload := req.Payload
 	if len(payload) == 0 {
 		payload = json.RawMessage("null")
