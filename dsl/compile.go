@@ -9,10 +9,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
+
+	suggestpkg "github.com/reaflow/reaflow/internal/suggest"
 )
 
 // checker holds the state of one Load past parsing: the document, the
@@ -809,42 +810,8 @@ func (c *checker) templateExpr(v *value, seg segment, at scope) *Expr {
 // suggest returns `; did you mean "x"?` for the candidate closest to name,
 // or "" when none is close enough to be a likely typo.
 func suggest(name string, candidates []string) string {
-	best, bestDist := "", max(1, utf8.RuneCountInString(name)/3)+1 // a third of the name may be wrong
-	for _, cand := range candidates {
-		if d := editDistance(name, cand); d < bestDist {
-			best, bestDist = cand, d
-		}
+	if best, ok := suggestpkg.Closest(name, candidates); ok {
+		return fmt.Sprintf("; did you mean %q?", best)
 	}
-	if best == "" {
-		return ""
-	}
-	return fmt.Sprintf("; did you mean %q?", best)
-}
-
-// editDistance counts the insertions, deletions, substitutions and swaps
-// of adjacent runes that turn a into b (optimal string alignment): a
-// swap is the most common typo ("chrage", "inptu") and counts as one.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
+	return ""
 }

@@ -82,10 +82,10 @@ func TestUsage(t *testing.T) {
 	}{
 		{name: "no command", args: nil, code: 2, stderr: "Commands:"},
 		{name: "help on a command", args: []string{"help", "status"}, code: 0, stderr: "reaflow status [--json]"},
-		{name: "unknown command", args: []string{"sumbit"}, code: 2, stderr: `unknown command "sumbit"`},
+		{name: "unknown command", args: []string{"sumbit"}, code: 2, stderr: `unknown command "sumbit"; did you mean "submit"?`},
 		{name: "help", args: []string{"--help"}, code: 0, stdout: "submit"},
 		{name: "command help has an example", args: []string{"submit", "--help"}, code: 0, stderr: "Example:\n  reaflow submit"},
-		{name: "unknown flag", args: []string{"submit", "--wiat", "x.json"}, code: 2, stderr: "flag provided but not defined: -wiat"},
+		{name: "unknown flag", args: []string{"submit", "--wiat", "x.json"}, code: 2, stderr: "flag provided but not defined: -wiat; did you mean --wait?"},
 		{name: "bad id", args: []string{"submit", "../../workflows/order-fulfillment.json", "--input", "@../../workflows/inputs/order-fulfillment.json", "--id", "a/b"}, code: 2, stderr: `the id "a/b" has the character '/'`},
 	}
 	for _, c := range cases {

@@ -12,6 +12,8 @@ import (
 	"sort"
 	"strings"
 	"syscall"
+
+	"github.com/reaflow/reaflow/internal/suggest"
 )
 
 // Exit codes: what scripts can rely on.
@@ -104,7 +106,15 @@ func (m *Main) Run(ctx context.Context, args []string) int {
 		}
 	}
 	if cmd == nil {
-		fmt.Fprintf(m.Stderr, "reaflow: unknown command %q\n", args[0])
+		names := make([]string, 0, len(m.commands()))
+		for _, c := range m.commands() {
+			names = append(names, c.Name())
+		}
+		hint := ""
+		if best, ok := suggest.Closest(args[0], names); ok {
+			hint = fmt.Sprintf("; did you mean %q?", best)
+		}
+		fmt.Fprintf(m.Stderr, "reaflow: unknown command %q%s\n", args[0], hint)
 		m.usage(m.Stderr)
 		return exitUsage
 	}
@@ -155,7 +165,15 @@ func parse(fs *flag.FlagSet, args []string) error {
 		if errors.Is(err, flag.ErrHelp) {
 			return err
 		}
-		return &usageError{msg: err.Error()}
+		msg := err.Error()
+		if name, ok := strings.CutPrefix(msg, "flag provided but not defined: -"); ok {
+			var names []string
+			fs.VisitAll(func(f *flag.Flag) { names = append(names, f.Name) })
+			if best, ok := suggest.Closest(strings.TrimLeft(name, "-"), names); ok {
+				msg += fmt.Sprintf("; did you mean --%s?", best)
+			}
+		}
+		return &usageError{msg: msg}
 	}
 	return nil
 }
