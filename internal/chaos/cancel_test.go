@@ -22,7 +22,7 @@ import (
 // A trip-booking run is cancelled while its flight booking is in flight:
 // the provider has booked the flight, its answer has not reached the run
 // yet. The saga must still undo the flight. The soak's trip-cancelled
-// scenario (--cancellations) finds this at random; here it is pinned by
+// scenario finds this at random; here it is pinned by
 // holding the provider's answer after the effect. The run waits for the
 // step's outcome before it passes the cancellation on, so the flight is a
 // completed step and is undone.

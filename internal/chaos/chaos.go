@@ -53,7 +53,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 
 	start := time.Now()
-	rep := &Report{Seed: cfg.Seed, Endpoints: cfg.Endpoints, Concurrency: cfg.Concurrency, ServerEnv: cfg.ServerEnv, Runs: map[string]*ScenarioCount{}, Faults: map[int]int{}, WorkDir: dir}
+	rep := &Report{Seed: cfg.Seed, Endpoints: cfg.Endpoints, Concurrency: cfg.Concurrency, ServerEnv: cfg.ServerEnv, Strict: cfg.Strict, Runs: map[string]*ScenarioCount{}, Faults: map[int]int{}, WorkDir: dir}
 	logf("starting restate-server, %d endpoint(s) and the providers in %s", cfg.Endpoints, dir)
 	s, err := startStack(ctx, cfg, dir)
 	if err != nil {
@@ -104,7 +104,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	runCtx, stopRuns := context.WithCancel(ctx)
 	defer stopRuns()
-	p := &planner{seed: cfg.Seed, sandboxURL: s.sandboxURL, cancellations: cfg.Cancellations}
+	p := &planner{seed: cfg.Seed, sandboxURL: s.sandboxURL}
 	var (
 		mu       sync.Mutex
 		obs      []*observation
@@ -231,7 +231,7 @@ submit:
 	if err := os.WriteFile(filepath.Join(dir, "events.log"), []byte(strings.Join(rep.Events, "\n")+"\n"), 0o644); err != nil {
 		logf("write events: %v", err)
 	}
-	if rep.Passed() && ownDir && !cfg.Keep {
+	if len(rep.Problems) == 0 && ownDir && !cfg.Keep {
 		os.RemoveAll(dir)
 		rep.WorkDir = ""
 	}

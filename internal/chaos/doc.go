@@ -43,7 +43,9 @@
 // the limit, approved by a signal sent to the run's Signal handler,
 // rejected by the signal, and with an undeliverable address that fails the
 // foreach inside the parallel and refunds the charge) and trip-booking
-// (booked, and sold out, which undoes hotel, flight and deposit).
+// (booked; sold out, which undoes hotel, flight and deposit; and cancelled
+// at a random moment, which must undo whatever the run had done by then,
+// including a step whose provider call was in flight).
 //
 // # What is checked
 //
@@ -71,4 +73,13 @@
 //
 // Nothing is timed except the drain bound, which is a liveness limit, not
 // a performance assertion.
+//
+// # Known issues
+//
+// Problems that come from a known, unfixed issue (KnownIssues) are
+// reported apart and do not fail the soak unless it is strict: today, a
+// step whose bounded retry budget (retry.maxAttempts) is used up by
+// endpoint crashes between its attempts, which Restate counts as
+// attempts (TestCrashDoesNotUseUpTheRetryBudget pins it, and runs with
+// REAFLOW_KNOWN_BUGS=1).
 package chaos

@@ -159,3 +159,36 @@ func TestVerifySharedDedupKey(t *testing.T) {
 	problems := verify(obs, l)
 	assert.Equal(t, []string{"effects", "effects"}, checks(problems), "both twins see the second shipment")
 }
+
+// A run that failed on an injected fault used up a bounded retry budget
+// with the help of crashes: a known issue, which fails a soak only in
+// strict mode.
+func TestVerifyMarksTheKnownRetryBudgetIssue(t *testing.T) {
+	p := &planner{seed: 1}
+	var r *run
+	for i := 0; r == nil; i++ {
+		if j := p.job(i); j.scenario == "order" {
+			r = j.runs[0]
+		}
+	}
+	o := &observation{Run: r, Submitted: true, Finished: true, State: runState{Status: "completed", Result: "failure",
+		Failure: `[500] step "charge" (activity charge) failed: payments: status 429: {"error":{"type":"rate_limit_error","code":"sandbox_fault","message":"429 injected by rule 1"}}`}}
+	problems := verify([]*observation{o}, sandbox.Ledger{})
+	require.NotEmpty(t, problems)
+	for _, pr := range problems {
+		assert.Equal(t, knownRetryBudget, pr.Known, pr.String())
+	}
+	rep := &Report{Problems: problems}
+	assert.True(t, rep.Passed())
+	var out strings.Builder
+	rep.Print(&out)
+	assert.Contains(t, out.String(), "KNOWN ISSUES")
+	assert.Contains(t, out.String(), "PASS")
+	rep.Strict = true
+	assert.False(t, rep.Passed())
+
+	o.State.Failure = "[500] step \"charge\" (activity charge) failed: boom"
+	for _, pr := range verify([]*observation{o}, sandbox.Ledger{}) {
+		assert.Empty(t, pr.Known, "any other failure is a problem")
+	}
+}
