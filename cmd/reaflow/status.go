@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -216,6 +217,9 @@ const progressInterval = 2 * time.Second
 // the failing step. Steps inside others are named by their path, such as
 // "fulfil/parcels/lines".
 func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error {
+	if isTerminal(m.Stdout) {
+		return m.redraw(ctx, target, id)
+	}
 	reader := runstatus.NewReader(target.adminClient())
 	type shown struct {
 		key  string
@@ -260,6 +264,53 @@ func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error
 		case <-time.After(watchInterval):
 		}
 	}
+}
+
+// redraw follows a run on a terminal: the whole status table, drawn again
+// in place whenever it changes, until the run ends.
+func (m *Main) redraw(ctx context.Context, target *restateFlags, id string) error {
+	reader := runstatus.NewReader(target.adminClient())
+	var last string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		run, err := reader.Fetch(ctx, id)
+		switch {
+		case errors.Is(err, runstatus.ErrNotFound) && time.Now().Before(deadline):
+		case err != nil:
+			return err
+		default:
+			var b strings.Builder
+			printStatus(&b, run, time.Now())
+			if text := b.String(); text != last {
+				// Move up over the previous table and clear to the end of
+				// the screen before drawing the new one.
+				if n := strings.Count(last, "\n"); n > 0 {
+					fmt.Fprintf(m.Stdout, "\x1b[%dA\x1b[J", n)
+				}
+				fmt.Fprint(m.Stdout, text)
+				last = text
+			}
+			if run.Finished() {
+				return m.finish(ctx, target, run)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(watchInterval):
+		}
+	}
+}
+
+// isTerminal reports whether w is a terminal, where progress is redrawn
+// in place rather than printed line by line.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	info, err := f.Stat()
+	return err == nil && info.Mode()&os.ModeCharDevice != 0
 }
 
 // finish prints a finished run's output, or returns its failure.
