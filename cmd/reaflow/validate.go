@@ -12,6 +12,7 @@ import (
 
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/scenario"
 )
 
 type validateCommand struct{ m *Main }
@@ -32,6 +33,17 @@ reaflow validate --activities fraudCheck,score my-flow.json`)
 	}
 	invalid := 0
 	for _, file := range fs.Args() {
+		if strings.HasSuffix(file, scenarioSuffix) {
+			// A scenario file next to its definition (reaflow test).
+			f, err := scenario.LoadFile(file)
+			if err != nil {
+				invalid++
+				printScenarioError(c.m.Stderr, err)
+				continue
+			}
+			fmt.Fprintf(c.m.Stdout, "%s: ok (%d scenarios of %s)\n", file, len(f.Scenarios), f.DefinitionPath)
+			continue
+		}
 		prog, err := loadFile(file, append(known.options(), childFiles(file))...)
 		if err != nil {
 			invalid++
@@ -46,6 +58,10 @@ reaflow validate --activities fraudCheck,score my-flow.json`)
 	}
 	return nil
 }
+
+// scenarioSuffix ends the names of scenario files, which validate checks as
+// such (so that `reaflow validate workflows/*.json` checks both kinds).
+const scenarioSuffix = ".test.json"
 
 // activityFlag is the set of activity names a definition may use: the
 // built-ins plus those named with --activities (custom activities live in
