@@ -24,6 +24,7 @@ reaflow demo
 reaflow demo --workflow workflows/order-fulfillment.json --input @workflows/inputs/order-fulfillment.json`)
 	file := fs.String("workflow", "workflows/order-fulfillment.json", "the definition to run")
 	inputArg := fs.String("input", "@workflows/inputs/order-fulfillment.json", "the run's input: JSON text or @FILE")
+	logs := c.m.addLogFlags(fs, slog.LevelError)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -50,7 +51,11 @@ reaflow demo --workflow workflows/order-fulfillment.json --input @workflows/inpu
 	}
 
 	fmt.Fprintln(c.m.Stdout, "starting restate-server, the reaflow endpoint and the sandbox providers on loopback...")
-	stack, err := devstack.Start(ctx, devstack.WithLogger(slog.New(slog.NewTextHandler(c.m.Stderr, &slog.HandlerOptions{Level: slog.LevelError}))))
+	logger, err := logs.logger(c.m)
+	if err != nil {
+		return err
+	}
+	stack, err := devstack.Start(ctx, devstack.WithLogger(logger))
 	if err != nil {
 		return err
 	}

@@ -34,7 +34,12 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
 	sandboxAddr := fs.String("sandbox", "127.0.0.1:4010", "address of the sandbox providers")
 	adminURLs := fs.String("admin", "", "use the Restate (or cluster) whose admin API is at this URL, or at these comma-separated URLs tried in order, instead of starting one; the endpoint is registered there")
 	ingressURLs := fs.String("ingress", "", "with --admin, that Restate's ingress URL(s), shown for the other commands' --ingress")
+	logs := c.m.addLogFlags(fs, slog.LevelWarn)
 	if err := parse(fs, args); err != nil {
+		return err
+	}
+	logger, err := logs.logger(c.m)
+	if err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
@@ -53,7 +58,7 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
 	stack, err := devstack.Start(ctx, append(opts,
 		devstack.WithEndpointAddr(*endpointAddr),
 		devstack.WithSandboxAddr(*sandboxAddr),
-		devstack.WithLogger(slog.New(slog.NewTextHandler(c.m.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))))...)
+		devstack.WithLogger(logger))...)
 	if err != nil {
 		return err
 	}
