@@ -26,6 +26,10 @@ const DefaultHTTPTimeout = 10 * time.Second
 type builtinConfig struct {
 	paymentsURL, shippingURL, emailURL, travelURL string
 	client                                        *http.Client
+	// keys and keyErrs are by provider name: the API key, or why the
+	// environment's setting cannot be used.
+	keys    map[string]secret
+	keyErrs map[string]error
 }
 
 // BuiltinOption configures RegisterBuiltins.
@@ -85,7 +89,8 @@ func WithHTTPClient(client *http.Client) BuiltinOption {
 //	http            HTTPInput -> HTTPOutput                      (any URL)
 //
 // Every call sends the step's idempotency key as the Idempotency-Key
-// header. A failure that retrying may cure (network error, timeout, 408,
+// header, and the provider's API key, when one is configured (see
+// EnvPaymentsAPIKey), as "Authorization: Bearer <key>". A failure that retrying may cure (network error, timeout, 408,
 // 409, 429, 5xx) is returned as a plain error for the step's retry policy;
 // any other 4xx is a terminal *Error whose Code is the provider's error
 // code, such as "card_declined", "invalid_address" or "sold_out", or
@@ -97,14 +102,22 @@ func RegisterBuiltins(r *Registry, opts ...BuiltinOption) {
 		emailURL:    os.Getenv(EnvEmailURL),
 		travelURL:   os.Getenv(EnvTravelURL),
 		client:      &http.Client{Timeout: DefaultHTTPTimeout},
+		keys:        map[string]secret{},
+		keyErrs:     map[string]error{},
+	}
+	for name, variable := range apiKeyVariables {
+		cfg.keys[name], cfg.keyErrs[name] = apiKeyFromEnv(variable, os.Getenv)
 	}
 	for _, opt := range opts {
 		opt(&cfg)
 	}
-	pay := payments{provider{"payments", cfg.paymentsURL, EnvPaymentsURL + " or use activities.WithPaymentsURL", cfg.client}}
-	shp := shipping{provider{"shipping", cfg.shippingURL, EnvShippingURL + " or use activities.WithShippingURL", cfg.client}}
-	mail := email{provider{"email", cfg.emailURL, EnvEmailURL + " or use activities.WithEmailURL", cfg.client}}
-	trv := travel{provider{"travel", cfg.travelURL, EnvTravelURL + " or use activities.WithTravelURL", cfg.client}}
+	newProvider := func(name, baseURL, setting string) provider {
+		return provider{name: name, baseURL: baseURL, setting: setting, client: cfg.client, key: cfg.keys[name], keyErr: cfg.keyErrs[name]}
+	}
+	pay := payments{newProvider("payments", cfg.paymentsURL, EnvPaymentsURL+" or use activities.WithPaymentsURL")}
+	shp := shipping{newProvider("shipping", cfg.shippingURL, EnvShippingURL+" or use activities.WithShippingURL")}
+	mail := email{newProvider("email", cfg.emailURL, EnvEmailURL+" or use activities.WithEmailURL")}
+	trv := travel{newProvider("travel", cfg.travelURL, EnvTravelURL+" or use activities.WithTravelURL")}
 
 	Register(r, "charge", pay.charge, WithDescription("Charge a customer through the payments provider."), WithErrors("card_declined", "parameter_invalid", "parameter_missing"))
 	Register(r, "refund", pay.refund, WithDescription("Refund a charge, in full or in part."), WithErrors("resource_missing", "parameter_invalid"))

@@ -3,6 +3,7 @@ package activities
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -20,6 +21,8 @@ type provider struct {
 	baseURL string
 	setting string // how to set baseURL, for the error when it is empty
 	client  *http.Client
+	key     secret // sent as a bearer token, when set
+	keyErr  error  // why the configured key cannot be used
 }
 
 // post sends in as JSON to the provider's path with the step's idempotency
@@ -31,6 +34,11 @@ func post[O any](ctx *Context, p provider, path string, in any) (O, error) {
 		// is restarted with the URL set, instead of failing the run.
 		return out, &Error{Code: "not_configured", Message: fmt.Sprintf("the %s provider URL is not set: set %s", p.name, p.setting)}
 	}
+	if p.keyErr != nil {
+		// Retryable, like a missing URL: the step waits for an endpoint
+		// whose key setting works.
+		return out, &Error{Code: "not_configured", Message: fmt.Sprintf("the %s provider's API key: %v", p.name, p.keyErr)}
+	}
 	if ctx.IdempotencyKey == "" {
 		// Without a key a retry after a lost answer would repeat the effect.
 		return out, TerminalErrorf("idempotency_key_missing", "%s: the activity context has no idempotency key", p.name)
@@ -41,16 +49,19 @@ func post[O any](ctx *Context, p provider, path string, in any) (O, error) {
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, strings.TrimSuffix(p.baseURL, "/")+path, bytes.NewReader(body))
 	if err != nil {
-		return out, TerminalErrorf("not_configured", "%s provider URL %q: %v", p.name, p.baseURL, err)
+		return out, TerminalErrorf("not_configured", "%s provider URL %q: %v", p.name, redactURL(p.baseURL), err)
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Idempotency-Key", ctx.IdempotencyKey)
+	if key := p.key.value(); key != "" {
+		req.Header.Set("Authorization", "Bearer "+key)
+	}
 	status, _, answer, err := send(p.client, req)
 	if err != nil {
-		return out, err
+		return out, p.scrub(err)
 	}
 	if status < 200 || status > 299 {
-		return out, responseError(p.name, status, answer)
+		return out, p.scrub(responseError(p.name, status, answer))
 	}
 	if err := json.Unmarshal(answer, &out); err != nil {
 		// A replay of the same key would return the same answer, so
@@ -58,6 +69,20 @@ func post[O any](ctx *Context, p provider, path string, in any) (O, error) {
 		return out, &Error{Code: "invalid_response", Message: fmt.Sprintf("%s: decode answer: %v", p.name, err), Terminal: true, Err: err}
 	}
 	return out, nil
+}
+
+// scrub removes the provider's key from an error's message: the messages
+// quote the provider's answer, and a provider may echo the credentials it
+// was sent.
+func (p provider) scrub(err error) error {
+	if err == nil || p.key.value() == "" || !strings.Contains(err.Error(), p.key.value()) {
+		return err
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return &Error{Code: e.Code, Message: p.key.redact(e.Message), Terminal: e.Terminal}
+	}
+	return errors.New(p.key.redact(err.Error()))
 }
 
 // send makes the request and reads the whole answer. Network errors and

@@ -2,9 +2,13 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"strings"
+
+	restate "github.com/restatedev/sdk-go"
 
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/internal/endpoint"
@@ -19,18 +23,38 @@ func (*serveCommand) Summary() string {
 }
 
 func (c *serveCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("serve", "serve [--listen ADDR] [--register] [provider flags]", `
-reaflow serve --listen 127.0.0.1:9080 --register --admin http://127.0.0.1:9070`)
+	fs := c.m.newFlagSet("serve", "serve [--listen ADDR] [--register] [--identity-key KEY]... [provider flags]", `
+reaflow serve --listen 127.0.0.1:9080 --register --admin http://127.0.0.1:9070
+reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2MxReEJE`)
 	target := c.m.addRestateFlags(fs)
 	listen := fs.String("listen", c.m.env("REAFLOW_LISTEN", "127.0.0.1:9080"), "address to serve the endpoint on (env REAFLOW_LISTEN)")
 	register := fs.Bool("register", false, "register the endpoint with the Restate admin API once it listens")
 	force := fs.Bool("force", false, "with --register, replace an endpoint already registered at this address even if its services changed")
 	providers := addProviderFlags(fs)
+	identityKeys := strings.FieldsFunc(c.m.Getenv("REAFLOW_IDENTITY_KEY"), func(r rune) bool { return r == ',' || r == ' ' || r == '\n' })
+	fromFlags := false
+	fs.Func("identity-key", "accept only requests signed by the Restate server holding this key's private half: \"publickeyv1_...\"; repeat it for several, e.g. while rotating (env REAFLOW_IDENTITY_KEY, comma-separated)", func(key string) error {
+		if !fromFlags {
+			identityKeys, fromFlags = nil, true // flags replace the environment
+		}
+		identityKeys = append(identityKeys, key)
+		return nil
+	})
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if errs := activities.CheckAPIKeys(c.m.Getenv); len(errs) > 0 {
+		return fmt.Errorf("provider API keys: %w", errors.Join(errs...))
+	}
+	handler, err := endpoint.Handler(slog.Default(), identityKeys, services(providers.options(), c.m.Getenv)...)
+	if err != nil {
+		return fmt.Errorf("--identity-key: %w (a key is \"publickeyv1_\" and a base58 ed25519 public key)", err)
+	}
+	if len(identityKeys) == 0 {
+		fmt.Fprintln(c.m.Stderr, "warning: no --identity-key: the endpoint accepts requests from anyone who can reach it; restrict access to it, or give the public key of the Restate server's request identity")
 	}
 	for _, missing := range providers.missing(c.m.Getenv) {
 		fmt.Fprintf(c.m.Stderr, "warning: %s; steps calling it wait until the endpoint runs with it set\n", missing)
@@ -41,7 +65,7 @@ reaflow serve --listen 127.0.0.1:9080 --register --admin http://127.0.0.1:9070`)
 	}
 	url := "http://" + ln.Addr().String()
 	errc := make(chan error, 1)
-	go func() { errc <- serveEndpoint(ctx, ln, providers.options()...) }()
+	go func() { errc <- endpoint.ServeHandler(ctx, ln, handler) }()
 	if *register {
 		if err := target.adminClient().RegisterDeployment(ctx, url, *force); err != nil {
 			return fmt.Errorf("register %s: %w", url, err)
@@ -100,10 +124,10 @@ func (f *providerFlags) missing(getenv func(string) string) []string {
 	return out
 }
 
-// serveEndpoint serves the reaflow services with the built-in activities on
-// ln until ctx ends.
-func serveEndpoint(ctx context.Context, ln net.Listener, opts ...activities.BuiltinOption) error {
+// services are the reaflow services with the built-in activities, their
+// API keys read with getenv.
+func services(opts []activities.BuiltinOption, getenv func(string) string) []restate.ServiceDefinition {
 	reg := activities.NewRegistry()
-	activities.RegisterBuiltins(reg, opts...)
-	return endpoint.Serve(ctx, ln, slog.Default(), interpreter.New(reg)...)
+	activities.RegisterBuiltins(reg, append(opts, activities.WithAPIKeysFrom(getenv))...)
+	return interpreter.New(reg)
 }
