@@ -54,7 +54,7 @@ func (c *checker) checkCatches(p *Program) {
 	for _, h := range handlers {
 		for i, code := range h.Errors {
 			if !possible[code] {
-				msg := fmt.Sprintf("no activity or fail step of this definition fails with %q, so this handler never runs for it", code) + suggest(code, known) +
+				msg := fmt.Sprintf("no activity or fail step of this definition fails with %q, so this handler never runs for it", code) + c.suggest(code, known) +
 					"; possible codes: " + strings.Join(known, ", ")
 				ptr := fmt.Sprintf("%s/errors/%d", h.Pointer, i)
 				v, _ := c.doc.lookup(ptr)

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
@@ -32,6 +33,8 @@ type checker struct {
 	signals map[string]*decl   // signal name -> the await step waiting for it
 	exprs   int                // expressions compiled so far
 	exprCfg *conf.Config       // shared by the definition's expressions, built on first use
+	hints   int                // work spent on "did you mean" hints, see checker.suggest
+	vars    []string           // variable names, sorted, for hints; built on first use
 	inlined bool               // a child definition file was inlined
 }
 
@@ -509,7 +512,7 @@ func (c *checker) checkActivity(v *value, name string) {
 	if c.cfg.known == nil || c.cfg.known(name) {
 		return
 	}
-	msg := fmt.Sprintf("unknown activity %q", name)
+	msg := "unknown activity " + quoteName(name)
 	if len(c.cfg.names) > 0 {
 		msg += "; registered: " + strings.Join(c.cfg.names, ", ")
 	}
@@ -666,7 +669,7 @@ func (c *checker) checkStepReference(r reference, at scope) string {
 	d, ok := c.byID[r.name]
 	switch {
 	case !ok:
-		return fmt.Sprintf("unknown step %q", r.name) + suggest(r.name, c.ids)
+		return "unknown step " + quoteName(r.name) + c.suggest(r.name, c.ids)
 	case d == at.self && !at.ownOutput:
 		return fmt.Sprintf("a step cannot use its own output (steps.%s)", r.name)
 	case d != at.self && at.block.owner != nil && isOwner(d, at.block):
@@ -701,7 +704,10 @@ func isOwner(d *decl, b *block) bool {
 func (c *checker) checkVarReference(r reference, at scope) string {
 	setters, ok := c.setBy[r.name]
 	if !ok {
-		return fmt.Sprintf("variable %q is not set by any step", r.name) + suggest(r.name, slices.Sorted(maps.Keys(c.setBy)))
+		if c.vars == nil {
+			c.vars = slices.Sorted(maps.Keys(c.setBy))
+		}
+		return "variable " + quoteName(r.name) + " is not set by any step" + c.suggest(r.name, c.vars)
 	}
 	for _, d := range setters {
 		if d != at.self && d.index < at.index && d.block.encloses(at.block) {
@@ -805,6 +811,30 @@ func (c *checker) templateExpr(v *value, seg segment, at scope) *Expr {
 	}
 	base := seg.start + strings.Index(seg.text, src)
 	return c.compileExpr(v, src, base, seg.written, resultAny, at)
+}
+
+// maxHintWork bounds the work of the "did you mean" hints of one
+// definition, in pairs of characters compared: a hint compares the name
+// with every candidate, and a definition of a megabyte can hold thousands
+// of steps and thousands of references to no step. Past the bound, the
+// errors come without hints.
+const maxHintWork = 10_000_000
+
+// suggest is suggest within the definition's bound on hint work; names
+// longer than any id are not typos worth a hint.
+func (c *checker) suggest(name string, candidates []string) string {
+	n := utf8.RuneCountInString(name)
+	if n > 128 {
+		return ""
+	}
+	// Step ids and variable names are at most 128 characters, mostly far
+	// fewer: count 16 a candidate.
+	work := n * 16 * len(candidates)
+	if c.hints+work > maxHintWork {
+		return ""
+	}
+	c.hints += work
+	return suggest(name, candidates)
 }
 
 // suggest returns `; did you mean "x"?` for the candidate closest to name,

@@ -261,3 +261,36 @@ var generatedHostile = map[string]func() (def, input []byte){
 			[]byte(`{"s": "` + strings.Repeat("x", 400000) + `"}`)
 	},
 }
+
+// A megabyte of references to no step, among thousands of steps, is
+// reported quickly: the first thousand errors, hints while they are cheap,
+// and a count of the rest.
+func TestManyErrorsAreCheap(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"name": "x", "steps": [`)
+	for i := range 25000 {
+		fmt.Fprintf(&b, `{"id":"s%d","set":{"v":1}},`, i)
+	}
+	b.WriteString(`{"id":"z","set":{`)
+	for i := 0; b.Len() < dsl.DefaultMaxSize-100; i++ {
+		fmt.Fprintf(&b, `"v%d":"${steps.q%d}",`, i, i)
+	}
+	b.WriteString(`"last": 1}}]}`)
+	start := time.Now()
+	_, err := dsl.Load("many.json", []byte(b.String()))
+	elapsed := time.Since(start)
+	var list dsl.ErrorList
+	require := func(ok bool, format string, args ...any) {
+		if !ok {
+			t.Fatalf(format, args...)
+		}
+	}
+	require(errors.As(err, &list), "got %v", err)
+	require(len(list) == 1001, "%d errors, want 1000 and a count", len(list))
+	require(strings.HasPrefix(list[1000].Message, "and ") && strings.HasSuffix(list[1000].Message, " more errors"), "last: %v", list[1000])
+	require(strings.HasSuffix(list[0].Message, `unknown step "q0"; did you mean "s0"?`), "first: %v", list[0])
+	if elapsed > 10*time.Second {
+		t.Errorf("took %s", elapsed)
+	}
+	t.Logf("%d bytes, %s", b.Len(), elapsed)
+}

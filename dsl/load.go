@@ -33,6 +33,9 @@ const (
 	DefaultMaxValueSize = 4 << 20
 )
 
+// maxErrors bounds the errors Load reports; the rest are counted.
+const maxErrors = 1000
+
 // limits are what Load fixes for a program and its evaluations.
 type limits struct {
 	maxDepth     int
@@ -161,6 +164,12 @@ func Load(file string, data []byte, opts ...Option) (*Program, error) {
 		// Two checks may find the same problem (the schema and the
 		// compiler both refuse an empty expression): say it once.
 		c.errs = slices.CompactFunc(c.errs, func(a, b *Error) bool { return *a == *b })
+		if len(c.errs) > maxErrors {
+			// Thousands of errors help no one fix a file, and printing them
+			// costs the server.
+			more := len(c.errs) - maxErrors
+			c.errs = append(c.errs[:maxErrors:maxErrors], &Error{File: file, Message: fmt.Sprintf("and %d more errors", more)})
+		}
 		return nil, c.errs
 	}
 	return prog, nil

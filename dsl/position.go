@@ -77,6 +77,13 @@ type document struct {
 	data       []byte
 	root       *value
 	lineStarts []int // byte offset of the start of every line, built on demand
+
+	// A definition may be one long line with thousands of errors (a
+	// minified file): each line's text is copied once, and columns are
+	// counted on from the previous error's when it is on the same line.
+	lines   map[int]string
+	lastPos position
+	lastOff int
 }
 
 // parseDocument decodes data into a value tree, nested at most maxDepth
@@ -311,7 +318,14 @@ func (d *document) position(offset int) position {
 	}
 	offset = min(max(offset, 0), len(d.data))
 	line := sort.Search(len(d.lineStarts), func(i int) bool { return d.lineStarts[i] > offset }) - 1
-	return position{line: line + 1, column: utf8.RuneCount(d.data[d.lineStarts[line]:offset]) + 1}
+	pos := position{line: line + 1}
+	if d.lastPos.line == pos.line && offset >= d.lastOff {
+		pos.column = d.lastPos.column + utf8.RuneCount(d.data[d.lastOff:offset])
+	} else {
+		pos.column = utf8.RuneCount(d.data[d.lineStarts[line]:offset]) + 1
+	}
+	d.lastPos, d.lastOff = pos, offset
+	return pos
 }
 
 // lineText returns the text of the 1-based line, without its newline.
@@ -319,12 +333,20 @@ func (d *document) lineText(line int) string {
 	if line < 1 || line > len(d.lineStarts) {
 		return ""
 	}
+	if text, ok := d.lines[line]; ok {
+		return text
+	}
 	start := d.lineStarts[line-1]
 	end := len(d.data)
 	if line < len(d.lineStarts) {
 		end = d.lineStarts[line] - 1
 	}
-	return strings.TrimRight(string(d.data[start:end]), "\r")
+	text := strings.TrimRight(string(d.data[start:end]), "\r")
+	if d.lines == nil {
+		d.lines = map[int]string{}
+	}
+	d.lines[line] = text
+	return text
 }
 
 // errorAt builds an Error for ptr located at a byte offset of the file.
