@@ -14,7 +14,7 @@ GOTEST_FLAGS ?= -timeout 15m
 # Tests and the demo find the server through this variable.
 export REAFLOW_RESTATE_SERVER := $(abspath $(RESTATE_SERVER))
 
-.PHONY: all restate-server build test demo bench chaos cluster-test fmt vet lint clean
+.PHONY: all restate-server build test fuzz demo bench chaos cluster-test fmt vet lint clean
 
 all: build
 
@@ -39,6 +39,15 @@ test: $(RESTATE_SERVER)
 	REAFLOW_ALWAYS_REPLAY=1 $(GO) test $(GOTEST_FLAGS) -count=1 ./interpreter ./cmd/reaflow
 	# Run every Go benchmark once, so they stay compilable and working.
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
+	$(MAKE) --no-print-directory fuzz
+
+# fuzz runs each fuzz target of the dsl (definitions, expressions,
+# templates, inputs) for FUZZTIME; `make test` runs it briefly. Inputs that
+# fail land in dsl/testdata/fuzz/<target>, where they stay as seeds.
+FUZZTIME ?= 5s
+FUZZ_TARGETS := FuzzLoad FuzzEval FuzzTemplate FuzzValidateInput
+fuzz:
+	$(foreach target,$(FUZZ_TARGETS),$(GO) test -run '^$$' -fuzz '^$(target)$$' -fuzztime $(FUZZTIME) ./dsl &&) true
 
 demo: $(RESTATE_SERVER) build
 	./bin/reaflow demo
