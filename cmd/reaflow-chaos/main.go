@@ -31,13 +31,8 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reaflow-chaos", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Bool("short", false, "the CI size: defaults of 100 runs, 12 in flight, 20 endpoint kills, 2 server restarts")
+	short := fs.Bool("short", false, "the CI size: 100 runs, 12 in flight, 20 endpoint kills, 2 server restarts, unless given")
 	preset := chaos.Long()
-	for _, a := range args {
-		if a == "--short" || a == "-short" || a == "--short=true" || a == "-short=true" {
-			preset = chaos.Short()
-		}
-	}
 	cfg := preset
 	fs.StringVar(&cfg.Reaflow, "reaflow", "", "the reaflow `binary` the endpoints run (default: build ./cmd/reaflow)")
 	fs.StringVar(&cfg.Workflows, "workflows", "workflows", "the `directory` of the example definitions")
@@ -61,6 +56,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		return 2
+	}
+	if *short {
+		applyShort(fs, &cfg)
 	}
 	if fs.NArg() != 0 {
 		fmt.Fprintf(stderr, "reaflow-chaos: unexpected argument %q\n", fs.Arg(0))
@@ -99,4 +97,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// applyShort gives the flags left out the values of the CI size, so that
+// --short --seed 7 is the CI soak with another seed.
+func applyShort(fs *flag.FlagSet, cfg *chaos.Config) {
+	given := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
+	s := chaos.Short()
+	for name, set := range map[string]func(){
+		"runs":            func() { cfg.Runs = s.Runs },
+		"concurrency":     func() { cfg.Concurrency = s.Concurrency },
+		"seed":            func() { cfg.Seed = s.Seed },
+		"endpoints":       func() { cfg.Endpoints = s.Endpoints },
+		"endpoint-kills":  func() { cfg.EndpointKills = s.EndpointKills },
+		"max-down":        func() { cfg.MaxDown = s.MaxDown },
+		"server-restarts": func() { cfg.ServerRestarts = s.ServerRestarts },
+		"fault-rate":      func() { cfg.FaultRate = s.FaultRate },
+		"drain-timeout":   func() { cfg.DrainTimeout = s.DrainTimeout },
+	} {
+		if !given[name] {
+			set()
+		}
+	}
 }

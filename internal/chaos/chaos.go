@@ -66,7 +66,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	stopStack := func() {
 		if !stopped {
 			stopped = true
-			s.stop()
+			if err := s.stop(); err != nil {
+				logf("%v", err)
+			}
 		}
 	}
 	defer stopStack()

@@ -145,11 +145,12 @@ func (s *stack) crashes() []string {
 
 // stop ends every process and listener the stack started. It is safe on
 // a partly started stack.
-func (s *stack) stop() {
+func (s *stack) stop() error {
+	var err error
 	// The server first: it closes its streams to the endpoints.
 	if s.server != nil {
-		if err := s.server.Stop(); err != nil {
-			fmt.Printf("stop restate-server: %v\n", err)
+		if err = s.server.Stop(); err != nil {
+			err = fmt.Errorf("stop restate-server: %w", err)
 		}
 	}
 	for _, e := range s.endpoints {
@@ -161,4 +162,5 @@ func (s *stack) stop() {
 	if s.sandboxSrv != nil {
 		s.sandboxSrv.Close()
 	}
+	return err
 }
