@@ -180,6 +180,24 @@ submit:
 		<-drained
 	}
 	rep.Drain = time.Since(drainStart)
+	m.mu.Lock()
+	rep.EndpointKills, rep.EndpointStarts = m.endpointKills, m.endpointStarts
+	rep.ServerRestarts, rep.ServerDown = m.serverRestarts, m.serverDown
+	rep.Events = m.events
+	m.mu.Unlock()
+	if ctx.Err() != nil {
+		// Interrupted: the runs were cut off, so checking them would only
+		// list what the interruption did.
+		rep.Interrupted = true
+		tally(rep, obs, s.providers.Ledger(), s.recorder.snapshot())
+		stopStack()
+		rep.Wall = time.Since(start)
+		if ownDir && !cfg.Keep {
+			os.RemoveAll(dir)
+			rep.WorkDir = ""
+		}
+		return rep, fmt.Errorf("interrupted: %w", ctx.Err())
+	}
 
 	leftovers := settle(ctx, s.server, logf)
 	// The last word on the runs that did not finish.
@@ -206,9 +224,6 @@ submit:
 	for _, f := range m.failures {
 		rep.Problems = append(rep.Problems, Problem{Check: "chaos", Detail: f})
 	}
-	rep.EndpointKills, rep.EndpointStarts = m.endpointKills, m.endpointStarts
-	rep.ServerRestarts, rep.ServerDown = m.serverRestarts, m.serverDown
-	rep.Events = m.events
 	m.mu.Unlock()
 	for _, crash := range s.crashes() {
 		rep.Problems = append(rep.Problems, Problem{Check: "endpoint crash", Detail: crash})

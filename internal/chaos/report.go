@@ -17,6 +17,9 @@ type Report struct {
 	ServerEnv   []string
 	// Strict counts problems of known issues as failures.
 	Strict bool
+	// Interrupted is set when the soak was stopped before its end; its
+	// runs were not checked.
+	Interrupted bool
 
 	// Runs counts workflow runs by scenario.
 	Runs map[string]*ScenarioCount
@@ -69,8 +72,8 @@ type ScenarioCount struct {
 }
 
 // Passed tells whether every expectation held, but for problems of known
-// issues unless the soak was strict.
-func (r *Report) Passed() bool { return len(r.failures()) == 0 }
+// issues unless the soak was strict. An interrupted soak did not pass.
+func (r *Report) Passed() bool { return !r.Interrupted && len(r.failures()) == 0 }
 
 // failures are the problems that fail the soak.
 func (r *Report) failures() []Problem {
@@ -143,6 +146,10 @@ func (r *Report) Print(w io.Writer) {
 	p("run time       p50 %v, p95 %v, max %v (accepted to ended)", r.RunTimeP50.Round(time.Millisecond), r.RunTimeP95.Round(time.Millisecond), r.RunTimeMax.Round(time.Millisecond))
 	p("wall time      %v (startup %v, submission %v, drain %v)", r.Wall.Round(time.Millisecond), r.Startup.Round(time.Millisecond), r.Submission.Round(time.Millisecond), r.Drain.Round(time.Millisecond))
 	p("")
+	if r.Interrupted {
+		p("INTERRUPTED: the runs were not checked")
+		return
+	}
 	if known := r.known(); len(known) > 0 {
 		runs := map[string]bool{}
 		issues := map[string]bool{}
