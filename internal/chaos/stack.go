@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/reaflow/reaflow/internal/balancer"
 	"github.com/reaflow/reaflow/internal/restateserver"
 	"github.com/reaflow/reaflow/internal/sandbox"
 )
@@ -24,7 +25,7 @@ type stack struct {
 	sandboxURL string
 	sandboxSrv *http.Server
 	endpoints  []*endpoint
-	balancer   *balancer // nil with a single endpoint
+	balancer   *balancer.Balancer // nil with a single endpoint
 	deployment string
 }
 
@@ -108,7 +109,7 @@ func startStack(ctx context.Context, cfg Config, dir string) (_ *stack, err erro
 	if len(addrs) == 1 {
 		s.deployment = "http://" + addrs[0]
 	} else {
-		if s.balancer, err = newBalancer(addrs); err != nil {
+		if s.balancer, err = balancer.Start(addrs...); err != nil {
 			return nil, err
 		}
 		s.deployment = s.balancer.URL()
@@ -157,7 +158,7 @@ func (s *stack) stop() error {
 		e.kill()
 	}
 	if s.balancer != nil {
-		s.balancer.Close()
+		_ = s.balancer.Close()
 	}
 	if s.sandboxSrv != nil {
 		s.sandboxSrv.Close()
