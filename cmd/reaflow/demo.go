@@ -31,6 +31,10 @@ reaflow demo --workflow workflows/order-fulfillment.json --input @workflows/inpu
 	if fs.NArg() != 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
+	logger, err := logs.logger(c.m)
+	if err != nil {
+		return err
+	}
 	definition, err := os.ReadFile(*file)
 	if err != nil {
 		return err
@@ -51,10 +55,6 @@ reaflow demo --workflow workflows/order-fulfillment.json --input @workflows/inpu
 	}
 
 	fmt.Fprintln(c.m.Stdout, "starting restate-server, the reaflow endpoint and the sandbox providers on loopback...")
-	logger, err := logs.logger(c.m)
-	if err != nil {
-		return err
-	}
 	stack, err := devstack.Start(ctx, devstack.WithLogger(logger))
 	if err != nil {
 		return err

@@ -10,13 +10,15 @@ import (
 )
 
 func TestLogFormat(t *testing.T) {
-	r := reaflow(t, "dev", "--log-format", "yaml")
-	assert.Equal(t, 2, r.code)
-	assert.Contains(t, r.stderr, `--log-format must be text or json, not "yaml"`)
+	for _, command := range []string{"dev", "serve", "demo"} {
+		r := reaflow(t, command, "--log-format", "yaml")
+		assert.Equal(t, 2, r.code, command)
+		assert.Contains(t, r.stderr, `--log-format must be text or json, not "yaml"`, command)
+	}
 
 	// The demo runs from the repository's root, where its example lives.
 	t.Chdir("../..")
-	r = reaflow(t, "demo", "--log-format", "json", "--log-level", "info")
+	r := reaflow(t, "demo", "--log-format", "json", "--log-level", "info")
 	require.Equal(t, 0, r.code, r.stderr)
 	lines := 0
 	for _, line := range strings.Split(strings.TrimSpace(r.stderr), "\n") {

@@ -40,6 +40,7 @@ reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2Mx
 		identityKeys = append(identityKeys, key)
 		return nil
 	})
+	logs := c.m.addLogFlags(fs, slog.LevelInfo)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -49,7 +50,11 @@ reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2Mx
 	if errs := activities.CheckAPIKeys(c.m.Getenv); len(errs) > 0 {
 		return fmt.Errorf("provider API keys: %w", errors.Join(errs...))
 	}
-	handler, err := endpoint.Handler(slog.Default(), identityKeys, services(providers.options(), c.m.Getenv)...)
+	logger, err := logs.logger(c.m)
+	if err != nil {
+		return err
+	}
+	handler, err := endpoint.Handler(logger, identityKeys, services(providers.options(), c.m.Getenv)...)
 	if err != nil {
 		return fmt.Errorf("--identity-key: %w (a key is \"publickeyv1_\" and a base58 ed25519 public key)", err)
 	}
