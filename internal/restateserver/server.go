@@ -297,6 +297,10 @@ func (s *Server) launch(ctx context.Context) error {
 	return nil
 }
 
+// stableQueries is how many queries in a row must succeed for the
+// partitions to count as ready.
+const stableQueries = 3
+
 // waitReady polls until the admin API and the ingress answer /health and
 // every partition processor is up: before that, queries fail ("node lookup
 // for partition N failed") for a few hundred milliseconds.
@@ -354,10 +358,24 @@ func (s *Server) healthCheck(url string) func(context.Context) bool {
 	}
 }
 
-// partitionsReady tells whether a query over all partitions succeeds.
+// partitionsReady tells whether queries over all partitions succeed, a
+// few times in a row: right after a restart on old data, one query can
+// succeed and the next fail ("node N1:2 was shut down or removed") while
+// the partitions settle.
 func (s *Server) partitionsReady(ctx context.Context) bool {
-	_, err := s.Query(ctx, "SELECT count(*) FROM sys_invocation")
-	return err == nil
+	for i := range stableQueries {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				return false
+			case <-time.After(pollInterval):
+			}
+		}
+		if _, err := s.Query(ctx, "SELECT count(*) FROM sys_invocation"); err != nil {
+			return false
+		}
+	}
+	return true
 }
 
 // signal sends sig to the server's process group.
