@@ -76,10 +76,9 @@
 //
 // # Known issues
 //
-// Problems that come from a known, unfixed issue (KnownIssues) are
-// reported apart and do not fail the soak unless it is strict: today, a
-// step whose bounded retry budget (retry.maxAttempts) is used up by
-// endpoint crashes between its attempts, which Restate counts as
-// attempts (TestCrashDoesNotUseUpTheRetryBudget pins it, and runs with
-// REAFLOW_KNOWN_BUGS=1).
+// Runs that end differently for a documented reason the soak cannot plan
+// for (KnownIssues) are reported apart and do not fail the soak unless it
+// is strict: today, a step whose bounded retry budget (retry.maxAttempts)
+// is used up by endpoint crashes, since a call a crash cut off is an
+// attempt (TestACrashCutAttemptCountsTowardMaxAttempts shows it).
 package chaos
