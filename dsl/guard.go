@@ -146,11 +146,33 @@ func (g guard) Visit(node *ast.Node) {
 		// A map lookup hashes its key.
 		n.Property = argNode(n.Property, sizeShallow, 1)
 	case *ast.BinaryNode:
+		// Against a literal, a comparison costs what the literal's length
+		// allows (or fails on the types), as do startsWith and endsWith
+		// with a literal prefix or suffix, and + with a number: the
+		// conditions of most steps cost nothing more to guard.
+		literal := isConstant(n.Left) || isConstant(n.Right)
 		switch n.Operator {
-		case "+", "<", ">", "<=", ">=", "contains", "startsWith", "endsWith":
+		case "<", ">", "<=", ">=", "==", "!=":
+			if literal {
+				return
+			}
+			mode := sizeShallow
+			if n.Operator == "==" || n.Operator == "!=" {
+				mode = sizeDeep
+			}
+			n.Left, n.Right = argNode(n.Left, mode, 1), argNode(n.Right, mode, 1)
+		case "startsWith", "endsWith":
+			if isConstant(n.Right) {
+				return
+			}
 			n.Left, n.Right = argNode(n.Left, sizeShallow, 1), argNode(n.Right, sizeShallow, 1)
-		case "==", "!=":
-			n.Left, n.Right = argNode(n.Left, sizeDeep, 1), argNode(n.Right, sizeDeep, 1)
+		case "+":
+			if isNumber(n.Left) || isNumber(n.Right) {
+				return
+			}
+			n.Left, n.Right = argNode(n.Left, sizeShallow, 1), argNode(n.Right, sizeShallow, 1)
+		case "contains":
+			n.Left, n.Right = argNode(n.Left, sizeShallow, 1), argNode(n.Right, sizeShallow, 1)
 		case "in":
 			if r, ok := n.Right.(*ast.BinaryNode); ok && r.Operator == ".." {
 				return // ranges are counted by the VM itself
@@ -183,6 +205,20 @@ func isConstant(n ast.Node) bool {
 	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
 		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Float32, reflect.Float64:
 		return true
+	}
+	return false
+}
+
+// isNumber reports whether a node is a number, whose + with anything is
+// arithmetic or an error.
+func isNumber(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.IntegerNode, *ast.FloatNode:
+		return true
+	}
+	switch n.Type().Kind() {
+	case reflect.Int, reflect.Int64, reflect.Float64:
+		return !n.Nature().Nil
 	}
 	return false
 }

@@ -37,6 +37,10 @@
 //     the run and a run interprets one definition from start to end.
 //   - Bad definitions and inputs are rejected with a terminal error (code
 //     400) before any step runs.
+//   - Every value passed through Restate is checked against a limit below
+//     Restate's message limit before it is sent or journaled (limits.go),
+//     so that an oversized one fails its step clearly instead of being
+//     refused by the server and retried forever.
 //   - Errors decide retries in one place (terminal.go): an activity's
 //     terminal error ends the step without retry, anything else is retried
 //     by Restate. No recover(): Restate suspends a handler by panicking
