@@ -64,3 +64,43 @@ func TestDefinitionsRegistryKeepsVersions(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `has no version "3"; deployed: [1 2]`)
 }
+
+// A run keeps the definition it started with: deploying a version that
+// reorders the steps while the run waits changes nothing for it, and the
+// next run takes the new order.
+func TestRunInFlightKeepsItsDefinition(t *testing.T) {
+	name := fmt.Sprintf("pinned-%d", time.Now().UnixNano())
+	definition := func(version string, first, second string) string {
+		return `{"name": "` + name + `", "version": "` + version + `", "steps": [
+		  {"id": "` + first + `", "activity": "record", "with": {"label": "` + first + `"}},
+		  {"id": "gate", "await": {"signal": "go"}},
+		  {"id": "` + second + `", "activity": "record", "with": {"label": "` + second + `"}}
+		]}`
+	}
+	_, err := deploy(t, name, definition("1", "a", "b"))
+	require.NoError(t, err)
+	ctx := context.Background()
+	get := ingress.Object[string, interpreter.DeployRequest](client, interpreter.DefinitionsService, name, "Get")
+	v1, err := get.Request(ctx, "")
+	require.NoError(t, err)
+
+	id := uniqueID(t)
+	result := start(t, id, []byte(v1.Definition), nil)
+	waitFor(t, "the run waits at its gate", func() bool { return len(recordedCalls(id)) == 1 })
+	_, err = deploy(t, name, definition("2", "b", "a"))
+	require.NoError(t, err)
+	waitFor(t, "the signal is delivered", func() bool { return signal(t, id, "go", nil) == nil })
+	_, err = result()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"a", "b"}, recordedCalls(id), "the run kept version 1's order")
+
+	v2, err := get.Request(ctx, "")
+	require.NoError(t, err)
+	next := uniqueID(t)
+	result = start(t, next, []byte(v2.Definition), nil)
+	waitFor(t, "the next run waits at its gate", func() bool { return len(recordedCalls(next)) == 1 })
+	require.NoError(t, signal(t, next, "go", nil))
+	_, err = result()
+	require.NoError(t, err)
+	assert.Equal(t, []string{"b", "a"}, recordedCalls(next), "a new run takes version 2")
+}
