@@ -14,7 +14,7 @@ GOTEST_FLAGS ?= -timeout 15m
 # Tests and the demo find the server through this variable.
 export REAFLOW_RESTATE_SERVER := $(abspath $(RESTATE_SERVER))
 
-.PHONY: all restate-server build test fuzz demo bench chaos cluster-test fmt vet lint clean
+.PHONY: all restate-server tmux build test fuzz demo bench chaos cluster-test fmt vet lint clean
 
 all: build
 
@@ -27,10 +27,15 @@ $(RESTATE_SERVER):
 	test -x $@
 	touch $@
 
+# The terminal test of `submit --wait` drives a real terminal with tmux,
+# installed from Debian's packages when the machine lacks it.
+tmux:
+	@command -v tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux; }
+
 build:
 	$(GO) build -o bin/reaflow ./cmd/reaflow
 
-test: $(RESTATE_SERVER)
+test: $(RESTATE_SERVER) tmux
 	$(GO) mod download
 	$(MAKE) --no-print-directory lint
 	$(GO) test $(GOTEST_FLAGS) ./...
