@@ -89,7 +89,7 @@ reaflow definitions --json order-fulfillment`)
 	if len(names) == 0 {
 		rows, err := target.adminClient().Query(ctx, `SELECT DISTINCT service_key FROM state WHERE service_name = '`+interpreter.DefinitionsService+`' ORDER BY service_key`)
 		if err != nil {
-			return fmt.Errorf("list definitions: %w", err)
+			return fmt.Errorf("list definitions: %w (is Restate's admin API at %s? start one with 'reaflow dev')", err, target.admin)
 		}
 		for _, row := range rows {
 			if name, ok := row["service_key"].(string); ok {
