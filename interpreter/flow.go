@@ -3,6 +3,7 @@ package interpreter
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"time"
 
 	"github.com/reaflow/reaflow/dsl"
@@ -18,15 +19,25 @@ func (r *runner) switchStep(s *dsl.SwitchStep) (any, bool, error) {
 			return nil, false, expressionFailed(&s.StepInfo, err)
 		}
 		if match {
-			out, err := r.steps(c.Steps)
+			out, err := r.block(c.Steps)
 			return out, err == nil, err
 		}
 	}
 	if s.Default == nil {
 		return nil, true, nil
 	}
-	out, err := r.steps(s.Default)
+	out, err := r.block(s.Default)
 	return out, err == nil, err
+}
+
+// block runs a nested list of steps in this invocation (a switch case, a
+// catch handler). Variables it sets are its own, as in blocks that run in
+// child invocations: the ones around it are as they were afterwards.
+func (r *runner) block(steps []dsl.Step) (map[string]any, error) {
+	outer := r.env.Vars
+	r.env.Vars = maps.Clone(outer)
+	defer func() { r.env.Vars = outer }()
+	return r.steps(steps)
 }
 
 // sleep waits for the step's duration, or until its time: a time in the

@@ -456,3 +456,59 @@ func TestChildWorkflows(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(out), `failed: nope: failing with nope as asked`)
 }
+
+// A cancellation that arrives while an activity's Run is in flight: the
+// Run completes, so its step is compensated like any completed step, with
+// or without deadlines in play.
+func TestCancellationDuringAnActivityCompensatesIt(t *testing.T) {
+	for _, tc := range []struct{ name, timeout string }{{"no timeout", ""}, {"workflow timeout", `"timeout": "1h",`}} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := uniqueID(t)
+			definition := []byte(`{"name": "cancel-run", ` + tc.timeout + ` "steps": [
+			  {"id": "a", "activity": "record", "with": {"label": "a"}, "compensate": {"activity": "record", "with": {"label": "undo a"}}},
+			  {"id": "b", "activity": "slow", "with": {"label": "b"}, "compensate": {"activity": "record", "with": {"label": "undo b"}}}
+			]}`)
+			result := start(t, id, definition, nil)
+			waitFor(t, "b started", func() bool { return len(recordedCalls(id)) == 2 })
+			require.NoError(t, admin.New(restateServer.AdminURL, "").CancelInvocation(context.Background(), runInvocation(t, id)))
+			_, err := result()
+			te := terminal(t, err)
+			assert.EqualValues(t, 409, te.Code())
+			assert.Contains(t, te.Message(), "compensated: b, a")
+			assert.Equal(t, []string{"a", "start b", "undo b", "undo a"}, recordedCalls(id))
+		})
+	}
+}
+
+// A cancellation is the run's, not a step's failure: no catch handler
+// takes it, and the run ends as cancelled.
+func TestCatchDoesNotTakeCancellation(t *testing.T) {
+	id := uniqueID(t)
+	definition := []byte(`{"name": "cancel-catch", "steps": [
+	  {"id": "b", "activity": "slow", "with": {"label": "b"},
+	   "catch": [{"steps": [{"id": "h", "activity": "record", "with": {"label": "caught ${ error.code }"}}]}]},
+	  {"id": "after", "activity": "record", "with": {"label": "after"}}
+	]}`)
+	result := start(t, id, definition, nil)
+	waitFor(t, "b started", func() bool { return len(recordedCalls(id)) == 1 })
+	require.NoError(t, admin.New(restateServer.AdminURL, "").CancelInvocation(context.Background(), runInvocation(t, id)))
+	_, err := result()
+	assert.EqualValues(t, 409, terminal(t, err).Code())
+	assert.Equal(t, []string{"start b"}, recordedCalls(id))
+}
+
+// Variables a switch case or a catch handler sets stay in it, as in
+// blocks that run in child invocations.
+func TestVariablesStayInTheirBlock(t *testing.T) {
+	definition := []byte(`{"name": "scoped-vars", "steps": [
+	  {"id": "first", "set": {"x": 1}},
+	  {"id": "route", "switch": {"cases": [{"when": "true", "steps": [{"id": "inner", "set": {"x": 2}}, {"id": "seen", "activity": "inspect", "with": "${ vars.x }"}]}]}},
+	  {"id": "fails", "activity": "failWith", "with": {"code": "x"}, "catch": [{"steps": [{"id": "again", "set": {"x": 3}}]}]},
+	  {"id": "after", "activity": "inspect", "with": "${ vars.x }"}
+	]}`)
+	out, err := runWorkflow(t, uniqueID(t), definition, nil)
+	require.NoError(t, err)
+	result := decode(t, out)
+	assert.EqualValues(t, 2, result["route"].(map[string]any)["seen"].(map[string]any)["echo"], "inside the case, its own value")
+	assert.EqualValues(t, 1, result["after"].(map[string]any)["echo"], "after the blocks, the value from before them")
+}

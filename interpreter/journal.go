@@ -90,12 +90,11 @@ func (j *restateJournal) deadline(id string, d time.Duration) func() {
 }
 
 // wait blocks until fut completes or a deadline passes, whichever comes
-// first. Without deadlines it returns at once and the caller's Result or
-// Response does the waiting.
+// first, and returns Restate's cancellation if the run is cancelled
+// meanwhile. It waits through WaitFirst even without deadlines: a
+// future's own Result remembers a cancellation as its result for good,
+// while WaitFirst leaves the future to be waited for again (see run).
 func (j *restateJournal) wait(fut restate.Future) error {
-	if len(j.timers) == 0 {
-		return nil
-	}
 	futs := []restate.Future{fut}
 	for _, t := range j.timers {
 		futs = append(futs, t.fut)
@@ -165,6 +164,11 @@ func (j *restateJournal) callback(call activityCall) (json.RawMessage, error) {
 	awakeable := restate.Awakeable[json.RawMessage](j.ctx)
 	call.CallbackID = awakeable.Id()
 	if _, err := j.run(call); err != nil {
+		return nil, err
+	}
+	// Cancelled while the activity ran: no need to wait for the outside
+	// system. The step has not completed, so it has nothing to undo.
+	if err := j.interrupted(); err != nil {
 		return nil, err
 	}
 	if err := j.wait(awakeable); err != nil {

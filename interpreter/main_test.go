@@ -48,6 +48,7 @@ func TestMain(m *testing.M) {
 			activities.Register(reg, "record", record)
 			activities.Register(reg, "failWith", failWith)
 			activities.Register(reg, "blob", blob)
+			activities.Register(reg, "slow", slow)
 		}))
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -141,4 +142,15 @@ func terminal(t *testing.T, err error) restate.TerminalError {
 
 func key(workflowID, step string) string {
 	return rea.IdempotencyKey(workflowID, rea.Step(step))
+}
+
+// slow records its label, then takes 2s to return.
+func slow(ctx *activities.Context, in struct {
+	Label string `json:"label"`
+}) (string, error) {
+	recorded.Lock()
+	recorded.calls[ctx.WorkflowID] = append(recorded.calls[ctx.WorkflowID], "start "+in.Label)
+	recorded.Unlock()
+	time.Sleep(2 * time.Second)
+	return in.Label, nil
 }

@@ -213,7 +213,7 @@ func (r *runner) catch(info *dsl.StepInfo, err error) (any, bool, error) {
 		}
 		outer := r.env.Error
 		r.env.Error = caught
-		out, herr := r.steps(handler.Steps)
+		out, herr := r.block(handler.Steps)
 		r.env.Error = outer
 		if herr != nil {
 			return nil, false, herr

@@ -130,7 +130,8 @@ func expressionFailed(step *dsl.StepInfo, err error) error {
 // untouched.
 func stepFailed(s *dsl.ActivityStep, err error) error {
 	var terminal restate.TerminalError
-	if !errors.As(err, &terminal) {
+	if !errors.As(err, &terminal) || terminal.Code() == codeCancelled {
+		// A cancellation is the run's, not the step's: no catch takes it.
 		return err
 	}
 	code, msg := terminal.Metadata().Get(MetaCode), terminal.Message()
