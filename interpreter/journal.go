@@ -128,9 +128,16 @@ func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
 		return out, err
 	}
 	// Cancelled while the activity was in flight: its effect may have
-	// happened, and the Run's outcome is still journaled. Wait for it, so
-	// that a step that did complete is compensated like any other; the
-	// cancellation is kept for interrupted.
+	// happened, and the Run's outcome is still to be journaled. Wait for
+	// it a little, so that a step that did complete is compensated like
+	// any other; the cancellation is kept for interrupted. A Run that
+	// keeps failing (retrying against a provider that is down) is given
+	// up after cancelGrace, so that a cancellation always ends the run.
+	grace := restate.After(j.ctx, cancelGrace, restate.WithName("cancel grace "+call.StepID))
+	first, waitErr := restate.WaitFirst(j.ctx, fut, grace)
+	if waitErr != nil || first != fut {
+		return nil, err
+	}
 	out, runErr := fut.Result()
 	if runErr != nil {
 		return nil, err
@@ -138,6 +145,10 @@ func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
 	j.cancel = err
 	return out, nil
 }
+
+// cancelGrace is how long a cancelled run waits for the outcome of the
+// activity in flight before it gives the step up as not completed.
+const cancelGrace = 5 * time.Second
 
 func (j *restateJournal) interrupted() error {
 	err := j.cancel
