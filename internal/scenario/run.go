@@ -138,6 +138,9 @@ func (s *Scenario) run(ctx context.Context, opts Options, rec *recorder, res *Re
 	return nil
 }
 
+// signalTimeout bounds one signal request.
+const signalTimeout = 10 * time.Second
+
 // sendSignals sends the scenario's signals in order, each once the step it
 // waits for has completed, through the run's Signal handler as `reaflow
 // signal` does.
@@ -151,7 +154,11 @@ func (s *Scenario) sendSignals(ctx context.Context, client *ingress.Client, rec 
 		}
 		req := interpreter.SignalRequest{Name: sig.Name, Payload: sig.Payload}
 		for {
-			_, err := ingress.Workflow[interpreter.SignalRequest, restate.Void](client, interpreter.WorkflowService, s.RunID, "Signal").Request(ctx, req)
+			// The request itself outlives the run: a delivered signal can let
+			// the run end (and ctx be cancelled) before its answer is read.
+			reqCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), signalTimeout)
+			_, err := ingress.Workflow[interpreter.SignalRequest, restate.Void](client, interpreter.WorkflowService, s.RunID, "Signal").Request(reqCtx, req)
+			cancel()
 			if err == nil {
 				break
 			}
