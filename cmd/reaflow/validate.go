@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,10 +22,12 @@ func (*validateCommand) Name() string    { return "validate" }
 func (*validateCommand) Summary() string { return "check workflow definitions without running them" }
 
 func (c *validateCommand) Run(ctx context.Context, args []string) error {
-	fs := c.m.newFlagSet("validate", "validate [--activities NAME,...] FILE...", `
+	fs := c.m.newFlagSet("validate", "validate [--activities NAME,...] [--json] FILE...", `
 reaflow validate workflows/*.json
-reaflow validate --activities fraudCheck,score my-flow.json`)
+reaflow validate --activities fraudCheck,score my-flow.json
+reaflow validate --json my-flow.json`)
 	known := c.m.addActivityFlag(fs)
+	asJSON := fs.Bool("json", false, "print one JSON result per file: what it defines, or its problems with their places")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -32,31 +35,105 @@ reaflow validate --activities fraudCheck,score my-flow.json`)
 		return usagef("name at least one definition file")
 	}
 	invalid := 0
+	var results []validation
 	for _, file := range fs.Args() {
+		res := validation{File: file}
 		if strings.HasSuffix(file, scenarioSuffix) {
 			// A scenario file next to its definition (reaflow test).
 			f, err := scenario.LoadFile(file)
 			if err != nil {
 				invalid++
-				printScenarioError(c.m.Stderr, err)
-				continue
+				res.Errors = locate(err)
+				if !*asJSON {
+					printScenarioError(c.m.Stderr, err)
+				}
+			} else {
+				res.OK, res.Scenarios, res.Definition = true, len(f.Scenarios), f.DefinitionPath
+				if !*asJSON {
+					fmt.Fprintf(c.m.Stdout, "%s: ok (%d scenarios of %s)\n", file, len(f.Scenarios), f.DefinitionPath)
+				}
 			}
-			fmt.Fprintf(c.m.Stdout, "%s: ok (%d scenarios of %s)\n", file, len(f.Scenarios), f.DefinitionPath)
+			results = append(results, res)
 			continue
 		}
 		prog, err := loadFile(file, append(known.options(), childFiles(file))...)
 		if err != nil {
 			invalid++
-			printLoadError(c.m.Stderr, err)
+			res.Errors = locate(err)
+			if !*asJSON {
+				printLoadError(c.m.Stderr, err)
+			}
+			results = append(results, res)
 			continue
 		}
-		fmt.Fprintf(c.m.Stdout, "%s: ok (%s %s, %d steps, %s)\n", file, prog.Name, prog.Version, len(prog.Steps), prog.Hash[:len("sha256:")+12])
-		printWarnings(c.m.Stderr, prog)
+		res.OK, res.Name, res.Version, res.Hash, res.Steps = true, prog.Name, prog.Version, prog.Hash, len(prog.Steps)
+		res.Warnings = locate(prog.Warnings)
+		if !*asJSON {
+			fmt.Fprintf(c.m.Stdout, "%s: ok (%s %s, %d steps, %s)\n", file, prog.Name, prog.Version, len(prog.Steps), prog.Hash[:len("sha256:")+12])
+			printWarnings(c.m.Stderr, prog)
+		}
+		results = append(results, res)
+	}
+	if *asJSON {
+		encoded, err := json.Marshal(results)
+		if err != nil {
+			return err
+		}
+		if err := printJSON(c.m.Stdout, encoded); err != nil {
+			return err
+		}
 	}
 	if invalid > 0 {
 		return fmt.Errorf("%d of %d definitions are invalid", invalid, fs.NArg())
 	}
 	return nil
+}
+
+// validation is validate's JSON result for one file.
+type validation struct {
+	File string `json:"file"`
+	OK   bool   `json:"ok"`
+	// A definition's name, version, hash and top-level step count.
+	Name    string `json:"name,omitempty"`
+	Version string `json:"version,omitempty"`
+	Hash    string `json:"hash,omitempty"`
+	Steps   int    `json:"steps,omitempty"`
+	// A scenario file's scenario count and the definition it tests.
+	Scenarios  int       `json:"scenarios,omitempty"`
+	Definition string    `json:"definition,omitempty"`
+	Errors     []located `json:"errors,omitempty"`
+	Warnings   []located `json:"warnings,omitempty"`
+}
+
+// located is one problem with its place.
+type located struct {
+	File    string `json:"file"`
+	Line    int    `json:"line,omitempty"`
+	Column  int    `json:"column,omitempty"`
+	Pointer string `json:"pointer,omitempty"`
+	Message string `json:"message"`
+}
+
+// locate lists the problems of a definition or scenario file, each with
+// its place when the error knows it.
+func locate(err error) []located {
+	var out []located
+	var defErrs dsl.ErrorList
+	var scenErrs scenario.ErrorList
+	switch {
+	case err == nil:
+	case errors.As(err, &defErrs):
+		for _, e := range defErrs {
+			out = append(out, located{File: e.File, Line: e.Line, Column: e.Column, Pointer: e.Pointer, Message: e.Message})
+		}
+	case errors.As(err, &scenErrs):
+		for _, e := range scenErrs {
+			out = append(out, located{File: e.File, Line: e.Line, Column: e.Column, Pointer: e.Pointer, Message: e.Message})
+		}
+	default:
+		out = append(out, located{Message: err.Error()})
+	}
+	return out
 }
 
 // scenarioSuffix ends the names of scenario files, which validate checks as
