@@ -64,5 +64,5 @@ func (c *checker) checkCatches(p *Program) {
 			}
 		}
 	}
-	p.Warnings.sort()
+	p.Warnings.Sort()
 }

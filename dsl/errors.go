@@ -154,9 +154,9 @@ func (l ErrorList) Err() error {
 	return l
 }
 
-// sort orders by position, then message, so output is stable and reads
+// Sort orders by position, then message, so output is stable and reads
 // top to bottom like the file. Errors without a position go last.
-func (l ErrorList) sort() {
+func (l ErrorList) Sort() {
 	key := func(e *Error) int {
 		if e.Line == 0 {
 			return int(^uint(0) >> 1)

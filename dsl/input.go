@@ -75,7 +75,7 @@ func (s *inputSchema) validate(file string, input json.RawMessage) error {
 	for _, v := range schemaViolations(err, nil) {
 		list = append(list, doc.errorAtPointer(v.pointer, v.atKey, v.message))
 	}
-	list.sort()
+	list.Sort()
 	return list
 }
 

@@ -160,7 +160,7 @@ func Load(file string, data []byte, opts ...Option) (*Program, error) {
 	prog := c.compile()
 	c.checkCatches(prog)
 	if len(c.errs) > 0 {
-		c.errs.sort()
+		c.errs.Sort()
 		// Two checks may find the same problem (the schema and the
 		// compiler both refuse an empty expression): say it once.
 		c.errs = slices.CompactFunc(c.errs, func(a, b *Error) bool { return *a == *b })

@@ -187,20 +187,20 @@ func LoadFile(path string) (*File, error) {
 // by line:column and JSON pointer; problems of the definition it names
 // come back as the dsl.ErrorList that dsl.Load returns.
 func Load(path string, data []byte) (*File, error) {
-	doc, syntaxErr := parseDocument(path, data)
+	doc, syntaxErr := dsl.NewLocator(path, data)
 	if syntaxErr != nil {
 		return nil, ErrorList{syntaxErr}
 	}
 	var value any
 	if err := json.Unmarshal(data, &value); err != nil {
-		return nil, ErrorList{doc.errorAt("", false, err.Error())}
+		return nil, ErrorList{doc.ErrorAt("", false, err.Error())}
 	}
 	if errs := checkSchema(doc, value); len(errs) > 0 {
 		return nil, errs
 	}
 	var raw rawFile
 	if err := json.Unmarshal(data, &raw); err != nil {
-		return nil, ErrorList{doc.errorAt("", false, err.Error())}
+		return nil, ErrorList{doc.ErrorAt("", false, err.Error())}
 	}
 	l := &loader{doc: doc, dir: filepath.Dir(path)}
 	f := &File{Path: path}
@@ -219,7 +219,7 @@ func Load(path string, data []byte) (*File, error) {
 	}
 	l.compileTemplates()
 	if len(l.errs) > 0 {
-		l.errs.sort()
+		l.errs.Sort()
 		return nil, l.errs
 	}
 	return f, nil
@@ -227,7 +227,7 @@ func Load(path string, data []byte) (*File, error) {
 
 // loader carries what checking one file needs.
 type loader struct {
-	doc  *document
+	doc  *dsl.Locator
 	dir  string
 	def  *definition
 	errs ErrorList
@@ -243,11 +243,11 @@ type pendingTemplate struct {
 }
 
 func (l *loader) errorf(ptr, format string, args ...any) {
-	l.errs = append(l.errs, l.doc.errorAt(ptr, false, fmt.Sprintf(format, args...)))
+	l.errs = append(l.errs, l.doc.ErrorAt(ptr, false, fmt.Sprintf(format, args...)))
 }
 
 func (l *loader) keyErrorf(ptr, format string, args ...any) {
-	l.errs = append(l.errs, l.doc.errorAt(ptr, true, fmt.Sprintf(format, args...)))
+	l.errs = append(l.errs, l.doc.ErrorAt(ptr, true, fmt.Sprintf(format, args...)))
 }
 
 // definition loads the definition under test, with child definitions read
@@ -259,7 +259,7 @@ func (l *loader) definition(f *File, name string) error {
 	}
 	text, err := os.ReadFile(f.DefinitionPath)
 	if err != nil {
-		return ErrorList{l.doc.errorAt("/definition", false, fmt.Sprintf("cannot read the definition: %v", err))}
+		return ErrorList{l.doc.ErrorAt("/definition", false, fmt.Sprintf("cannot read the definition: %v", err))}
 	}
 	defDir := filepath.Dir(f.DefinitionPath)
 	prog, err := dsl.Load(f.DefinitionPath, text, dsl.WithFiles(func(child string) ([]byte, error) {

@@ -78,7 +78,7 @@ func TestLoadErrors(t *testing.T) {
 		{"syntax", `{"definition": "shop.json",, }`,
 			[]string{`case.test.json:1:28: invalid JSON: invalid character ',' looking for beginning of object key string`}},
 		{"duplicate key", `{"definition": "shop.json", "definition": "x"}`,
-			[]string{`case.test.json:1:29: duplicate key "definition"`}},
+			[]string{`case.test.json:1:29: duplicate key "definition" (first at line 1)`}},
 		{"schema", `{"definitions": "shop.json", "scenarios": []}`,
 			[]string{
 				`case.test.json:1:1: missing required property "definition"`,
@@ -148,19 +148,19 @@ func TestLoadDefinitionErrors(t *testing.T) {
 }
 
 func TestSnippet(t *testing.T) {
-	doc, perr := parseDocument("f.json", []byte("{\n\t\"a\": {\"é\": [1, \"x\"]}\n}"))
+	doc, perr := dsl.NewLocator("f.json", []byte("{\n\t\"a\": {\"é\": [1, \"x\"]}\n}"))
 	require.Nil(t, perr)
-	e := doc.errorAt("/a/é/1", false, "bad")
+	e := doc.ErrorAt("/a/é/1", false, "bad")
 	assert.Equal(t, "f.json:2:17: /a/é/1: bad", e.Error(), "columns count characters")
 	assert.Equal(t, "   2 | \t\"a\": {\"é\": [1, \"x\"]}\n     | \t               ^", e.Snippet(), "tabs stay tabs under the line")
-	assert.Equal(t, "f.json:2:13: /a/é/2: gone", doc.errorAt("/a/é/2", false, "gone").Error(), "a pointer to nothing falls back to its parent")
-	assert.Equal(t, "f.json:2:8: /a/é: key", doc.errorAt("/a/é", true, "key").Error(), "a member's key can be the place")
-	assert.Equal(t, "f.json:1:2: /a~1b: key", mustParse(t, `{"a/b": 1}`).errorAt("/a~1b", true, "key").Error(), "pointers escape / in keys")
+	assert.Equal(t, "f.json:2:13: /a/é/2: gone", doc.ErrorAt("/a/é/2", false, "gone").Error(), "a pointer to nothing falls back to its parent")
+	assert.Equal(t, "f.json:2:8: /a/é: key", doc.ErrorAt("/a/é", true, "key").Error(), "a member's key can be the place")
+	assert.Equal(t, "f.json:1:2: /a~1b: key", mustParse(t, `{"a/b": 1}`).ErrorAt("/a~1b", true, "key").Error(), "pointers escape / in keys")
 }
 
-func mustParse(t *testing.T, text string) *document {
+func mustParse(t *testing.T, text string) *dsl.Locator {
 	t.Helper()
-	doc, err := parseDocument("f.json", []byte(text))
+	doc, err := dsl.NewLocator("f.json", []byte(text))
 	require.Nil(t, err)
 	return doc
 }

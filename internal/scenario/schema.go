@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"github.com/reaflow/reaflow/dsl"
 	"io"
 	"slices"
 	"strings"
@@ -54,14 +55,14 @@ var schemaMessages = map[string]string{
 
 // checkSchema validates the file against the embedded schema and returns
 // every violation located in the file.
-func checkSchema(doc *document, value any) ErrorList {
+func checkSchema(doc *dsl.Locator, value any) ErrorList {
 	err := fileSchema.Validate(value)
 	if err == nil {
 		return nil
 	}
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
-		return ErrorList{{File: doc.file, Message: err.Error()}}
+		return ErrorList{{File: doc.File(), Message: err.Error()}}
 	}
 	var list ErrorList
 	seen := map[string]bool{}
@@ -70,7 +71,7 @@ func checkSchema(doc *document, value any) ErrorList {
 			return
 		}
 		seen[ptr+"\x00"+msg] = true
-		list = append(list, doc.errorAt(ptr, atKey, msg))
+		list = append(list, doc.ErrorAt(ptr, atKey, msg))
 	}
 	var walk func(ve *jsonschema.ValidationError)
 	walk = func(ve *jsonschema.ValidationError) {
@@ -94,7 +95,7 @@ func checkSchema(doc *document, value any) ErrorList {
 		}
 	}
 	walk(ve)
-	list.sort()
+	list.Sort()
 	return list
 }
 
