@@ -102,3 +102,31 @@ func ExampleExpr_EvalBool() {
 	// 50 false
 	// 5000 true
 }
+
+// Another JSON file of reaflow's, checked against its own schema, reports
+// its problems as definitions do.
+func ExampleJSONSchema_Check() {
+	schema, err := dsl.CompileJSONSchema("file:///example.schema.json", []byte(`{
+	  "type": "object", "required": ["name"], "additionalProperties": false,
+	  "properties": {"name": {"type": "string"}, "size": {"type": "integer"}}
+	}`), nil)
+	if err != nil {
+		panic(err)
+	}
+	data := []byte("{\n  \"size\": \"big\",\n  \"colour\": \"red\"\n}")
+	l, syntaxErr := dsl.NewLocator("thing.json", data)
+	if syntaxErr != nil {
+		panic(syntaxErr)
+	}
+	var value any
+	if err := json.Unmarshal(data, &value); err != nil {
+		panic(err)
+	}
+	for _, e := range schema.Check(l, value) {
+		fmt.Println(e)
+	}
+	// Output:
+	// thing.json:1:1: missing required property "name"
+	// thing.json:2:11: /size: expected integer, got string
+	// thing.json:3:3: /colour: unknown property "colour"; allowed: name, size
+}

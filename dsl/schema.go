@@ -86,7 +86,12 @@ type schemaViolation struct {
 // rather than with everything else that fails for a value of the wrong type.
 // doc is the decoded schema, for hints; with a nil doc (a user's input
 // schema) the messages specific to the workflow schema do not apply.
-func schemaViolations(err error, doc any) []schemaViolation {
+func schemaViolations(err error, src *schemaSource) []schemaViolation {
+	var doc any
+	var messages map[string]string
+	if src != nil {
+		doc, messages = src.doc, src.messages
+	}
 	ve, ok := err.(*jsonschema.ValidationError)
 	if !ok {
 		return []schemaViolation{{message: err.Error()}}
@@ -95,7 +100,7 @@ func schemaViolations(err error, doc any) []schemaViolation {
 	var walk func(ve *jsonschema.ValidationError)
 	walk = func(ve *jsonschema.ValidationError) {
 		loc := keywordFragment(ve.AbsoluteKeywordLocation)
-		if msg, ok := schemaMessages[loc]; ok && doc != nil {
+		if msg, ok := messages[loc]; ok {
 			out = append(out, schemaViolation{pointer: ve.InstanceLocation, message: msg})
 			return
 		}
@@ -263,7 +268,56 @@ func (c *checker) checkSchema() {
 	if err == nil {
 		return
 	}
-	for _, v := range schemaViolations(err, schemaDoc) {
+	for _, v := range schemaViolations(err, &workflowSource) {
 		c.errs = append(c.errs, c.doc.errorAtPointer(v.pointer, v.atKey, v.message))
 	}
+}
+
+// schemaSource is what violation messages use from a schema of reaflow's
+// own: its decoded document, for "allowed: ..." hints, and messages that
+// replace the validator's wording by keyword location.
+type schemaSource struct {
+	doc      any
+	messages map[string]string
+}
+
+var workflowSource = schemaSource{doc: schemaDoc, messages: schemaMessages}
+
+// JSONSchema is a compiled JSON Schema (draft 2020-12) whose violations are
+// reported as Load reports a definition's: each located in its file, with
+// messages people can act on. Other JSON files of reaflow's (scenario
+// files) are checked with it.
+type JSONSchema struct {
+	schema *jsonschema.Schema
+	src    schemaSource
+}
+
+// CompileJSONSchema compiles a schema, named url, that may refer only to
+// itself. messages replace the validator's wording for keyword locations
+// such as "/$defs/duration/pattern", with text that says what to write.
+func CompileJSONSchema(url string, schema []byte, messages map[string]string) (*JSONSchema, error) {
+	compiled, err := compileSchema(url, schema)
+	if err != nil {
+		return nil, err
+	}
+	var doc any
+	if err := json.Unmarshal(schema, &doc); err != nil {
+		return nil, err
+	}
+	return &JSONSchema{schema: compiled, src: schemaSource{doc: doc, messages: messages}}, nil
+}
+
+// Check validates value, the decoded form of the document l locates, and
+// returns every violation located there, in file order.
+func (s *JSONSchema) Check(l *Locator, value any) ErrorList {
+	err := s.schema.Validate(value)
+	if err == nil {
+		return nil
+	}
+	var list ErrorList
+	for _, v := range schemaViolations(err, &s.src) {
+		list = append(list, l.ErrorAt(v.pointer, v.atKey, v.message))
+	}
+	list.Sort()
+	return list
 }
