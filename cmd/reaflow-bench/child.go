@@ -8,10 +8,11 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime"
 	"strings"
 	"syscall"
 	"time"
+
+	childproc "github.com/reaflow/reaflow/internal/child"
 )
 
 // How long the endpoint child has to start, and to stop once terminated.
@@ -24,13 +25,12 @@ const (
 type child struct {
 	URL  string
 	Pid  int
-	cmd  *exec.Cmd
-	done chan struct{} // closed once the process has exited
+	proc *childproc.Process
 }
 
 // startChild runs this program's endpoint command as a child process, with
 // extra arguments, and returns once the endpoint listens. The child dies with the thread that
-// started it (see sysProcAttr), so a crashed benchmark leaves nothing
+// started it (see internal/child), so a crashed benchmark leaves nothing
 // behind; Stop ends it otherwise.
 func startChild(ctx context.Context, args ...string) (*child, error) {
 	self, err := os.Executable()
@@ -45,30 +45,14 @@ func startChild(ctx context.Context, args ...string) (*child, error) {
 	}
 	cmd := exec.Command(self, append([]string{endpointCommandName, "--listen", "127.0.0.1:0"}, args...)...)
 	cmd.Stdout, cmd.Stderr = w, os.Stderr
-	cmd.SysProcAttr = sysProcAttr()
-	c := &child{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal fires when the thread that forked the
-		// child exits, not the process: keep that thread for the child's
-		// life.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		cmd.Wait()
-		close(c.done)
-	}()
-	err = <-started
+	proc, err := childproc.Start(cmd)
 	w.Close()
 	if err != nil {
 		r.Close()
 		return nil, fmt.Errorf("start endpoint: %w", err)
 	}
-	c.Pid = cmd.Process.Pid
+	c := &child{proc: proc}
+	c.Pid = proc.Pid()
 
 	line := make(chan string, 1)
 	go func() {
@@ -99,16 +83,10 @@ func startChild(ctx context.Context, args ...string) (*child, error) {
 // Stop terminates the endpoint (SIGTERM, then SIGKILL after a grace
 // period) and waits for it to exit. It is safe to call more than once.
 func (c *child) Stop() {
+	c.proc.Signal(syscall.SIGTERM)
 	select {
-	case <-c.done:
-		return
-	default:
-	}
-	c.cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-c.done:
+	case <-c.proc.Done():
 	case <-time.After(childStopGrace):
-		c.cmd.Process.Kill()
-		<-c.done
+		c.proc.Kill()
 	}
 }

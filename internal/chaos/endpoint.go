@@ -6,10 +6,11 @@ import (
 	"net"
 	"os"
 	"os/exec"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/reaflow/reaflow/internal/child"
 )
 
 // endpointStartTimeout bounds how long a started `reaflow serve` may take
@@ -36,8 +37,7 @@ type endpoint struct {
 }
 
 type endpointProc struct {
-	cmd    *exec.Cmd
-	done   chan struct{}
+	*child.Process
 	killed atomic.Bool // set before the harness kills it
 }
 
@@ -75,32 +75,20 @@ func (e *endpoint) start(ctx context.Context) error {
 	fmt.Fprintf(logFile, "--- chaos: starting %s %v ---\n", e.binary, e.args)
 	cmd := exec.Command(e.binary, e.args...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
-	cmd.SysProcAttr = sysProcAttr()
-	p := &endpointProc{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal fires when the thread that forked the
-		// child exits: keep that thread for the child's life, so that a
-		// crashed harness leaves no endpoint behind.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer logFile.Close()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		err := cmd.Wait()
+	p := &endpointProc{}
+	proc, err := child.Start(cmd, child.OnExit(func(err error) {
+		logFile.Close()
 		if !p.killed.Load() {
 			e.crashMu.Lock()
 			e.crashes = append(e.crashes, fmt.Sprintf("endpoint %s (pid %d) exited by itself: %v; see %s", e.name, cmd.Process.Pid, err, e.log))
 			e.crashMu.Unlock()
 		}
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	}))
+	if err != nil {
+		logFile.Close()
 		return fmt.Errorf("start endpoint %s: %w", e.name, err)
 	}
+	p.Process = proc
 	e.proc = p
 	e.starts++
 	ctx, cancel := context.WithTimeout(ctx, endpointStartTimeout)
@@ -112,7 +100,7 @@ func (e *endpoint) start(ctx context.Context) error {
 			return nil
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			e.proc = nil
 			return fmt.Errorf("endpoint %s exited before it listened on %s; see %s", e.name, e.addr, e.log)
 		case <-ctx.Done():
@@ -137,14 +125,11 @@ func (e *endpoint) killLocked() bool {
 		return false
 	}
 	e.proc = nil
-	select {
-	case <-p.done:
+	if !p.Running() {
 		return false
-	default:
 	}
 	p.killed.Store(true)
-	p.cmd.Process.Kill()
-	<-p.done
+	p.Kill()
 	return true
 }
 
@@ -159,13 +144,5 @@ func (e *endpoint) crashed() []string {
 func (e *endpoint) running() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.proc == nil {
-		return false
-	}
-	select {
-	case <-e.proc.done:
-		return false
-	default:
-		return true
-	}
+	return e.proc != nil && e.proc.Running()
 }

@@ -8,16 +8,16 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"time"
+
+	"github.com/reaflow/reaflow/internal/child"
 )
 
 // endpointProc is a `reaflow serve` process: a reaflow endpoint with the
 // built-in activities pointed at the sandbox.
 type endpointProc struct {
 	addr string
-	cmd  *exec.Cmd
-	done chan struct{}
+	*child.Process
 }
 
 // startEndpoint runs `reaflow serve` on a free loopback port, logging to
@@ -37,27 +37,12 @@ func startEndpoint(ctx context.Context, reaflow, sandboxURL, dir, name string) (
 		"--payments-url", sandboxURL+"/payments", "--shipping-url", sandboxURL+"/shipping",
 		"--email-url", sandboxURL+"/email", "--travel-url", sandboxURL+"/travel")
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.SysProcAttr = sysProcAttr()
-	p := &endpointProc{addr: addr, cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal follows the thread that started the
-		// child: keep it for the child's life.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer log.Close()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			close(p.done)
-			return
-		}
-		started <- nil
-		cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	proc, err := child.Start(cmd, child.OnExit(func(error) { log.Close() }))
+	if err != nil {
+		log.Close()
 		return nil, fmt.Errorf("start %s serve: %w (build it with 'make build')", reaflow, err)
 	}
+	p := &endpointProc{addr: addr, Process: proc}
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		conn, err := net.Dial("tcp", addr)
@@ -66,7 +51,7 @@ func startEndpoint(ctx context.Context, reaflow, sandboxURL, dir, name string) (
 			return p, nil
 		}
 		select {
-		case <-p.done:
+		case <-p.Done():
 			return nil, fmt.Errorf("%s serve exited before it listened; see %s", reaflow, log.Name())
 		case <-ctx.Done():
 			p.stop()
@@ -82,14 +67,7 @@ func startEndpoint(ctx context.Context, reaflow, sandboxURL, dir, name string) (
 
 // stop kills the endpoint and waits until it is gone.
 func (p *endpointProc) stop() {
-	if p == nil {
-		return
+	if p != nil {
+		p.Kill()
 	}
-	select {
-	case <-p.done:
-		return
-	default:
-	}
-	_ = p.cmd.Process.Kill()
-	<-p.done
 }

@@ -36,6 +36,7 @@ import (
 	"github.com/restatedev/sdk-go/ingress"
 
 	"github.com/reaflow/reaflow/internal/balancer"
+	"github.com/reaflow/reaflow/internal/child"
 	"github.com/reaflow/reaflow/internal/cluster"
 	"github.com/reaflow/reaflow/internal/restateserver"
 	"github.com/reaflow/reaflow/internal/sandbox"
@@ -438,7 +439,7 @@ func (s *scenario) runCLI(ctx context.Context, j *job, k *killPlan) {
 	args := []string{"submit", filepath.Join(s.cfg.Workflows, j.kind.name+".json"), "--input", string(input), "--id", j.id, "--wait",
 		"--ingress", ingressList, "--admin", adminList}
 	cmd := exec.CommandContext(ctx, s.cfg.Reaflow, args...)
-	cmd.SysProcAttr = sysProcAttr()
+	cmd.SysProcAttr = child.Attr()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	j.accepted = time.Now()

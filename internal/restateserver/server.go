@@ -11,7 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
+
 	"strconv"
 	"strings"
 	"sync"
@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/reaflow/reaflow/internal/admin"
+
+	"github.com/reaflow/reaflow/internal/child"
 )
 
 const (
@@ -112,14 +114,8 @@ type Server struct {
 	admin       *admin.Client
 
 	mu      sync.Mutex
-	proc    *process // nil while not running
+	proc    *child.Process // nil while not running
 	stopped bool
-}
-
-type process struct {
-	cmd  *exec.Cmd
-	done chan struct{} // closed once the process has exited and err is set
-	err  error
 }
 
 // Start runs restate-server on free loopback ports and returns once its
@@ -266,31 +262,16 @@ func (s *Server) launch(ctx context.Context) error {
 	cmd.Dir = s.BaseDir
 	cmd.Env = s.env()
 	cmd.Stdout, cmd.Stderr = out, out
-	cmd.SysProcAttr = sysProcAttr()
-
-	p := &process{cmd: cmd, done: make(chan struct{})}
-	started := make(chan error, 1)
-	go func() {
-		// The parent-death signal fires when the thread that forked the
-		// child exits, not the process: keep that thread for the child's life.
-		runtime.LockOSThread()
-		defer runtime.UnlockOSThread()
-		defer logFile.Close()
-		if err := cmd.Start(); err != nil {
-			started <- err
-			return
-		}
-		started <- nil
-		p.err = cmd.Wait()
-		close(p.done)
-	}()
-	if err := <-started; err != nil {
+	// Its own process group, so that signals reach it and anything it
+	// spawns.
+	p, err := child.Start(cmd, child.WithProcessGroup(), child.OnExit(func(error) { logFile.Close() }))
+	if err != nil {
+		logFile.Close()
 		return fmt.Errorf("start %s: %w", s.binary, err)
 	}
 	s.proc = p
 	if err := s.waitReady(ctx, p); err != nil {
-		s.signal(p, syscall.SIGKILL)
-		<-p.done
+		p.Kill()
 		s.proc = nil
 		return err
 	}
@@ -304,7 +285,7 @@ const stableQueries = 3
 // waitReady polls until the admin API and the ingress answer /health and
 // every partition processor is up: before that, queries fail ("node lookup
 // for partition N failed") for a few hundred milliseconds.
-func (s *Server) waitReady(ctx context.Context, p *process) error {
+func (s *Server) waitReady(ctx context.Context, p *child.Process) error {
 	ctx, cancel := context.WithTimeout(ctx, s.cfg.startTimeout)
 	defer cancel()
 	type check struct {
@@ -326,8 +307,8 @@ func (s *Server) waitReady(ctx context.Context, p *process) error {
 			return nil
 		}
 		select {
-		case <-p.done:
-			return fmt.Errorf("%w (%v); end of its log:\n%s", errExited, p.err, s.LogTail(logTailOnFailure))
+		case <-p.Done():
+			return fmt.Errorf("%w (%v); end of its log:\n%s", errExited, p.Err(), s.LogTail(logTailOnFailure))
 		case <-ctx.Done():
 			return fmt.Errorf("restate-server not ready: %w (waiting for %s); end of its log:\n%s", ctx.Err(), pending[0].what, s.LogTail(logTailOnFailure))
 		case <-tick.C:
@@ -378,15 +359,6 @@ func (s *Server) partitionsReady(ctx context.Context) bool {
 	return true
 }
 
-// signal sends sig to the server's process group.
-func (s *Server) signal(p *process, sig syscall.Signal) {
-	select {
-	case <-p.done:
-	default:
-		syscall.Kill(-p.cmd.Process.Pid, sig)
-	}
-}
-
 // terminate stops the running process, if any: SIGTERM, then SIGKILL after
 // grace. s.mu is held.
 func (s *Server) terminate(grace time.Duration) {
@@ -396,15 +368,14 @@ func (s *Server) terminate(grace time.Duration) {
 	}
 	s.proc = nil
 	if grace > 0 {
-		s.signal(p, syscall.SIGTERM)
+		p.Signal(syscall.SIGTERM)
 		select {
-		case <-p.done:
+		case <-p.Done():
 			return
 		case <-time.After(grace):
 		}
 	}
-	s.signal(p, syscall.SIGKILL)
-	<-p.done
+	p.Kill()
 }
 
 // Stop shuts the server down (SIGTERM, then SIGKILL after a grace period) and
@@ -456,12 +427,10 @@ func (s *Server) Pid() int {
 	if s.proc == nil {
 		return 0
 	}
-	select {
-	case <-s.proc.done:
+	if !s.proc.Running() {
 		return 0
-	default:
-		return s.proc.cmd.Process.Pid
 	}
+	return s.proc.Pid()
 }
 
 // LogTail returns the last n lines of the server's log file.

@@ -1,0 +1,7 @@
+package child
+
+import "syscall"
+
+func attr(group bool) *syscall.SysProcAttr {
+	return &syscall.SysProcAttr{Setpgid: group, Pdeathsig: syscall.SIGKILL}
+}
