@@ -212,21 +212,17 @@ const watchInterval = 200 * time.Millisecond
 // while nothing else about it changes.
 const progressInterval = 2 * time.Second
 
-// watch follows a run until it ends: one line per change of a step's
-// state (or of what it waits for), then the output, or an error naming
-// the failing step. Steps inside others are named by their path, such as
+// watch follows a run until it ends, then prints the output or returns an
+// error naming the failing step. On a terminal the whole status table is
+// redrawn in place; otherwise each change of a step's state (or of what it
+// waits for) is one line, steps inside others named by their path, such as
 // "fulfil/parcels/lines".
 func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error {
+	show := m.changedLines()
 	if isTerminal(m.Stdout) {
-		return m.redraw(ctx, target, id)
+		show = m.redrawnTable()
 	}
 	reader := runstatus.NewReader(target.adminClient())
-	type shown struct {
-		key  string
-		done int
-		at   time.Time
-	}
-	seen := map[string]shown{}
 	// A run just sent may not be visible to the introspection API yet.
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -236,24 +232,7 @@ func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error
 		case err != nil:
 			return err
 		default:
-			for _, l := range statusLines(run.Steps) {
-				if l.step == nil {
-					continue
-				}
-				s := l.step
-				key := string(s.State) + "\x00" + s.WaitingFor
-				last, ok := seen[l.path]
-				progress := s.Items != nil && ok && s.Items.Done+s.Items.Failed != last.done && time.Since(last.at) >= progressInterval
-				if last.key == key && !progress || (!ok && s.State == runstatus.Pending) {
-					continue
-				}
-				done := 0
-				if s.Items != nil {
-					done = s.Items.Done + s.Items.Failed
-				}
-				seen[l.path] = shown{key: key, done: done, at: time.Now()}
-				fmt.Fprintf(m.Stdout, "  %-8s %s%s\n", s.State, l.path, suffix(l.detail))
-			}
+			show(run)
 			if run.Finished() {
 				return m.finish(ctx, target, run)
 			}
@@ -266,39 +245,55 @@ func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error
 	}
 }
 
-// redraw follows a run on a terminal: the whole status table, drawn again
-// in place whenever it changes, until the run ends.
-func (m *Main) redraw(ctx context.Context, target *restateFlags, id string) error {
-	reader := runstatus.NewReader(target.adminClient())
+// changedLines returns a watch display that prints one line per change of
+// a step, and a foreach step's counts at most every progressInterval.
+func (m *Main) changedLines() func(*runstatus.Run) {
+	type shown struct {
+		key  string
+		done int
+		at   time.Time
+	}
+	seen := map[string]shown{}
+	return func(run *runstatus.Run) {
+		for _, l := range statusLines(run.Steps) {
+			if l.step == nil {
+				continue
+			}
+			s := l.step
+			key := string(s.State) + "\x00" + s.WaitingFor
+			last, ok := seen[l.path]
+			progress := s.Items != nil && ok && s.Items.Done+s.Items.Failed != last.done && time.Since(last.at) >= progressInterval
+			if last.key == key && !progress || (!ok && s.State == runstatus.Pending) {
+				continue
+			}
+			done := 0
+			if s.Items != nil {
+				done = s.Items.Done + s.Items.Failed
+			}
+			seen[l.path] = shown{key: key, done: done, at: time.Now()}
+			fmt.Fprintf(m.Stdout, "  %-8s %s%s\n", s.State, l.path, suffix(l.detail))
+		}
+	}
+}
+
+// redrawnTable returns a watch display for a terminal: the whole status
+// table, drawn again in place whenever it changes.
+func (m *Main) redrawnTable() func(*runstatus.Run) {
 	var last string
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		run, err := reader.Fetch(ctx, id)
-		switch {
-		case errors.Is(err, runstatus.ErrNotFound) && time.Now().Before(deadline):
-		case err != nil:
-			return err
-		default:
-			var b strings.Builder
-			printStatus(&b, run, time.Now())
-			if text := b.String(); text != last {
-				// Move up over the previous table and clear to the end of
-				// the screen before drawing the new one.
-				if n := strings.Count(last, "\n"); n > 0 {
-					fmt.Fprintf(m.Stdout, "\x1b[%dA\x1b[J", n)
-				}
-				fmt.Fprint(m.Stdout, text)
-				last = text
-			}
-			if run.Finished() {
-				return m.finish(ctx, target, run)
-			}
+	return func(run *runstatus.Run) {
+		var b strings.Builder
+		printStatus(&b, run, time.Now())
+		text := b.String()
+		if text == last {
+			return
 		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(watchInterval):
+		// Move up over the previous table and clear to the end of the
+		// screen before drawing the new one.
+		if n := strings.Count(last, "\n"); n > 0 {
+			fmt.Fprintf(m.Stdout, "\x1b[%dA\x1b[J", n)
 		}
+		fmt.Fprint(m.Stdout, text)
+		last = text
 	}
 }
 
