@@ -58,9 +58,10 @@ func TestControlUsage(t *testing.T) {
 	}
 }
 
-// A run whose step never succeeds is cancelled: it ends failed with
-// Restate's cancellation, and a second cancel or a signal says it is over.
-func TestCancelARunInFlight(t *testing.T) {
+// submitHangingRun starts a run whose one step keeps failing with 503, and
+// returns its id.
+func submitHangingRun(t *testing.T) string {
+	t.Helper()
 	id := uniqueID(t)
 	customer := "cus_hang_" + id
 	require.NoError(t, stack.Sandbox.AddFaults(sandbox.FaultRule{Customer: customer, Status: 503}))
@@ -69,14 +70,20 @@ func TestCancelARunInFlight(t *testing.T) {
 	]}`)
 	r := reaflow(t, "submit", definition, "--id", id)
 	require.Equal(t, exitOK, r.code, r.stderr)
+	return id
+}
+
+// A run whose step never succeeds is cancelled: it ends failed with
+// Restate's cancellation, and a second cancel or a signal says it is over.
+func TestCancelARunInFlight(t *testing.T) {
+	id := submitHangingRun(t)
 	require.Eventually(t, func() bool {
 		run, err := runstatus.Fetch(t.Context(), stack.Restate, id)
 		return err == nil && run.State == runstatus.Retrying
 	}, 10*time.Second, 50*time.Millisecond, "the charge step retries")
 
-	// The run takes no signal: today the endpoint has no Signal handler,
-	// and a run with no await step refuses any signal.
-	r = reaflow(t, "signal", id, "approval", `{"approved": true}`)
+	// A run with no await step refuses any signal.
+	r := reaflow(t, "signal", id, "approval", `{"approved": true}`)
 	assert.Equal(t, exitFailed, r.code, r.stdout)
 	assert.Contains(t, r.stderr, `reaflow signal: signal "approval" not delivered to run `+id+": ")
 
@@ -103,20 +110,13 @@ func TestCancelARunInFlight(t *testing.T) {
 }
 
 func TestCancelWithoutWait(t *testing.T) {
-	id := uniqueID(t)
-	customer := "cus_hang_" + id
-	require.NoError(t, stack.Sandbox.AddFaults(sandbox.FaultRule{Customer: customer, Status: 503}))
-	definition := writeFile(t, "hang.json", `{"name": "hang", "steps": [
-	  {"id": "charge", "activity": "charge", "with": {"amount": 3, "customer": "`+customer+`"}}
-	]}`)
-	r := reaflow(t, "submit", definition, "--id", id)
-	require.Equal(t, exitOK, r.code, r.stderr)
+	id := submitHangingRun(t)
 	require.Eventually(t, func() bool {
 		_, err := runstatus.Fetch(t.Context(), stack.Restate, id)
 		return err == nil
 	}, 10*time.Second, 50*time.Millisecond)
 
-	r = reaflow(t, "cancel", id)
+	r := reaflow(t, "cancel", id)
 	require.Equal(t, exitOK, r.code, r.stderr)
 	assert.Contains(t, r.stdout, "follow it with 'reaflow status --watch "+id+"'")
 	require.Eventually(t, func() bool {
