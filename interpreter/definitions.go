@@ -6,6 +6,8 @@ import (
 	"time"
 
 	restate "github.com/restatedev/sdk-go"
+
+	"github.com/reaflow/reaflow/rea"
 )
 
 // DefinitionsService is the registry of deployed definitions: a virtual
@@ -71,7 +73,7 @@ func (in *interpreter) deploy(ctx restate.ObjectContext, req DeployRequest) (Dep
 			return DeployResult{}, restate.ToTerminalError(fmt.Errorf("%s version %s is already deployed with other content (%s); change \"version\" to deploy this one", prog.Name, label, v.Hash), restate.WithErrorCode(codeConflict))
 		}
 	}
-	now, err := restate.Run(ctx, func(restate.RunContext) (time.Time, error) { return time.Now().UTC(), nil }, restate.WithName("now"))
+	now, err := rea.NewDeterministicHelpers(ctx).Now()
 	if err != nil {
 		return DeployResult{}, err
 	}

@@ -201,7 +201,7 @@ func (j *restateJournal) sleep(name string, d time.Duration) error {
 }
 
 func (j *restateJournal) now() (time.Time, error) {
-	return restate.Run(j.ctx, func(restate.RunContext) (time.Time, error) { return time.Now(), nil }, restate.WithName("now"))
+	return rea.NewDeterministicHelpers(j.ctx).Now()
 }
 
 func (j *restateJournal) signal(name string) (json.RawMessage, error) {

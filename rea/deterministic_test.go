@@ -5,6 +5,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	restate "github.com/restatedev/sdk-go"
 	"github.com/restatedev/sdk-go/ingress"
@@ -17,7 +18,7 @@ import (
 
 // The helpers give the same values when Restate runs a handler again: the
 // Run below fails its first attempt, so the handler is replayed and draws
-// its UUID and random number a second time.
+// its UUID, random number and time a second time.
 func TestDeterministicHelpersReplayIdentically(t *testing.T) {
 	var (
 		mu    sync.Mutex
@@ -31,7 +32,11 @@ func TestDeterministicHelpersReplayIdentically(t *testing.T) {
 		executions++
 		mu.Unlock()
 		h := rea.NewDeterministicHelpers(ctx)
-		draw := h.UUID() + "/" + string(rune('a'+h.Rand().IntN(26)))
+		now, err := h.Now()
+		if err != nil {
+			return "", err
+		}
+		draw := h.UUID() + "/" + string(rune('a'+h.Rand().IntN(26))) + "/" + now.Format(time.RFC3339Nano)
 		return restate.Run(ctx, func(restate.RunContext) (string, error) {
 			mu.Lock()
 			defer mu.Unlock()
