@@ -64,3 +64,9 @@ func TestDeployDefinitionsAndSubmitByName(t *testing.T) {
 	assert.Equal(t, 1, r.code)
 	assert.True(t, strings.Contains(r.stderr, "is deployed (reaflow deploy FILE deploys one)"), r.stderr)
 }
+
+func TestDefinitionsWithoutRestateSaysHowToStartOne(t *testing.T) {
+	r := reaflow(t, "definitions", "--admin", "http://127.0.0.1:1")
+	assert.Equal(t, 1, r.code)
+	assert.Contains(t, r.stderr, "start one with 'reaflow dev'")
+}
