@@ -1,0 +1,182 @@
+package dsl
+
+import (
+	"math/big"
+	"slices"
+	"unicode/utf8"
+
+	"github.com/santhosh-tekuri/jsonschema/v5"
+)
+
+// conforms reports whether v is valid against s, deciding it on the parsed
+// tree directly. It is the fast path of the schema check: the validator
+// needs the document converted to Go values and builds a location string
+// for every value it visits, which made it a third of the cost of loading
+// a large definition. conforms only answers yes or no; when the answer is
+// no, the validator runs to say why. A schema using keywords conforms does
+// not implement (see conformable) is left to the validator.
+// TestConformsAgreesWithTheValidator and FuzzConforms compare the two.
+func conforms(s *jsonschema.Schema, v *value) bool {
+	if !conformable(s) {
+		return s.Validate(v.toAny()) == nil
+	}
+	if s.Always != nil {
+		return *s.Always
+	}
+	if s.Ref != nil && !conforms(s.Ref, v) {
+		return false
+	}
+	if len(s.Types) > 0 && !hasType(s.Types, v) {
+		return false
+	}
+	switch v.kind {
+	case kindObject:
+		if !objectConforms(s, v) {
+			return false
+		}
+	case kindArray:
+		if s.MinItems != -1 && len(v.items) < s.MinItems || s.MaxItems != -1 && len(v.items) > s.MaxItems {
+			return false
+		}
+		for i, item := range v.items {
+			sub := s.Items2020
+			if i < len(s.PrefixItems) {
+				sub = s.PrefixItems[i]
+			}
+			if sub != nil && !conforms(sub, item) {
+				return false
+			}
+		}
+	case kindString:
+		if s.MinLength != -1 || s.MaxLength != -1 {
+			n := utf8.RuneCountInString(v.text)
+			if s.MinLength != -1 && n < s.MinLength || s.MaxLength != -1 && n > s.MaxLength {
+				return false
+			}
+		}
+		if s.Pattern != nil && !s.Pattern.MatchString(v.text) {
+			return false
+		}
+	case kindNumber:
+		if s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil {
+			n, ok := new(big.Rat).SetString(v.text)
+			if !ok || s.Minimum != nil && n.Cmp(s.Minimum) < 0 || s.Maximum != nil && n.Cmp(s.Maximum) > 0 ||
+				s.ExclusiveMinimum != nil && n.Cmp(s.ExclusiveMinimum) <= 0 || s.ExclusiveMaximum != nil && n.Cmp(s.ExclusiveMaximum) >= 0 {
+				return false
+			}
+		}
+	}
+	for _, sub := range s.AllOf {
+		if !conforms(sub, v) {
+			return false
+		}
+	}
+	if len(s.AnyOf) > 0 && !slices.ContainsFunc(s.AnyOf, func(sub *jsonschema.Schema) bool { return conforms(sub, v) }) {
+		return false
+	}
+	if len(s.OneOf) > 0 {
+		matched := 0
+		for _, sub := range s.OneOf {
+			if conforms(sub, v) {
+				matched++
+			}
+		}
+		if matched != 1 {
+			return false
+		}
+	}
+	if s.Not != nil && conforms(s.Not, v) {
+		return false
+	}
+	if s.If != nil {
+		if conforms(s.If, v) {
+			return s.Then == nil || conforms(s.Then, v)
+		}
+		return s.Else == nil || conforms(s.Else, v)
+	}
+	return true
+}
+
+func objectConforms(s *jsonschema.Schema, v *value) bool {
+	if s.MinProperties != -1 && len(v.members) < s.MinProperties || s.MaxProperties != -1 && len(v.members) > s.MaxProperties {
+		return false
+	}
+	for _, name := range s.Required {
+		if v.get(name) == nil {
+			return false
+		}
+	}
+	for name, others := range s.DependentRequired {
+		if v.get(name) == nil {
+			continue
+		}
+		for _, other := range others {
+			if v.get(other) == nil {
+				return false
+			}
+		}
+	}
+	for _, m := range v.members {
+		if s.PropertyNames != nil && !conforms(s.PropertyNames, &value{kind: kindString, text: m.key}) {
+			return false
+		}
+		evaluated := false
+		if sub, ok := s.Properties[m.key]; ok {
+			evaluated = true
+			if !conforms(sub, m.value) {
+				return false
+			}
+		}
+		for pattern, sub := range s.PatternProperties {
+			if pattern.MatchString(m.key) {
+				evaluated = true
+				if !conforms(sub, m.value) {
+					return false
+				}
+			}
+		}
+		if evaluated {
+			continue
+		}
+		switch additional := s.AdditionalProperties.(type) {
+		case bool:
+			if !additional {
+				return false
+			}
+		case *jsonschema.Schema:
+			if !conforms(additional, m.value) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// hasType reports whether v is of one of the JSON Schema types; an
+// "integer" is a number without a fractional part, however written (1.0).
+func hasType(types []string, v *value) bool {
+	for _, t := range types {
+		switch {
+		case t == v.kind.String():
+			return true
+		case t == "integer" && v.kind == kindNumber:
+			if n, ok := new(big.Rat).SetString(v.text); ok && n.IsInt() {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// conformable reports whether conforms decides s itself: s uses only the
+// keywords conforms implements. The schemas it reaches are judged when
+// conforms gets to them. The workflow schema is made of such keywords
+// (TestWorkflowSchemaIsConformable), but it refers to the JSON Schema
+// meta-schema for the schemas a definition holds (input, signal payloads),
+// which uses others ($dynamicRef, enum, format annotations).
+func conformable(s *jsonschema.Schema) bool {
+	return s.Format == "" && s.RecursiveRef == nil && s.DynamicRef == nil && len(s.Constant) == 0 && len(s.Enum) == 0 &&
+		!s.RegexProperties && len(s.Dependencies) == 0 && len(s.DependentSchemas) == 0 && s.UnevaluatedProperties == nil &&
+		!s.UniqueItems && s.Items == nil && s.AdditionalItems == nil && s.Contains == nil && s.UnevaluatedItems == nil &&
+		s.ContentEncoding == "" && s.ContentMediaType == "" && s.ContentSchema == nil && s.MultipleOf == nil && len(s.Extensions) == 0
+}
