@@ -11,7 +11,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/expr-lang/expr/conf"
 	"github.com/expr-lang/expr/file"
 
 	suggestpkg "github.com/reaflow/reaflow/internal/suggest"
@@ -26,16 +25,16 @@ type checker struct {
 	lim  *limits // shared by the program's expressions and templates
 	errs ErrorList
 
-	decls   map[*value]*decl   // every step object, at any depth
-	byID    map[string]*decl   // step id -> the step declaring it first
-	ids     []string           // step ids in order, for suggestions
-	setBy   map[string][]*decl // variable -> the set steps assigning it
-	signals map[string]*decl   // signal name -> the await step waiting for it
-	exprs   int                // expressions compiled so far
-	exprCfg *conf.Config       // shared by the definition's expressions, built on first use
-	hints   int                // work spent on "did you mean" hints, see checker.suggest
-	vars    []string           // variable names, sorted, for hints; built on first use
-	inlined bool               // a child definition file was inlined
+	decls    map[*value]*decl   // every step object, at any depth
+	byID     map[string]*decl   // step id -> the step declaring it first
+	ids      []string           // step ids in order, for suggestions
+	setBy    map[string][]*decl // variable -> the set steps assigning it
+	signals  map[string]*decl   // signal name -> the await step waiting for it
+	exprs    int                // expressions compiled so far
+	compiled *compiledExprs     // shared by the definition's expressions, built on first use
+	hints    int                // work spent on "did you mean" hints, see checker.suggest
+	vars     []string           // variable names, sorted, for hints; built on first use
+	inlined  bool               // a child definition file was inlined
 }
 
 // decl is a step declared anywhere in the definition.
@@ -437,9 +436,9 @@ func (c *checker) child(k *value) (text, name string) {
 		doc.root = def
 		// It shares the expression count too: the limit bounds the
 		// compiling one definition costs, children included.
-		sub := &checker{doc: &doc, cfg: c.cfg, lim: c.lim, exprs: c.exprs, exprCfg: c.exprCfg}
+		sub := &checker{doc: &doc, cfg: c.cfg, lim: c.lim, exprs: c.exprs, compiled: c.compiled}
 		prog := sub.compile()
-		c.exprs, c.exprCfg = sub.exprs, sub.exprCfg
+		c.exprs, c.compiled = sub.exprs, sub.compiled
 		c.errs = append(c.errs, sub.errs...)
 		c.inlined = c.inlined || sub.inlined
 		return string(prog.Canonical), c.doc.file + "#" + def.ptr
@@ -594,14 +593,10 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		c.errorAt(v, fmt.Sprintf("expression is %d bytes long, more than the limit of %d", len(src), maxExprLen))
 		return nil
 	}
-	if c.exprCfg == nil {
-		c.exprCfg = newExprConfig(c.lim.maxExprNodes)
+	if c.compiled == nil {
+		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), bySource: map[exprKey]*compiledExpr{}}
 	}
-	refs := &referenceCollector{}
-	program, err := compileExprSource(src, c.exprCfg, refs, true)
-	if err == nil {
-		err = checkResultType(program, result)
-	}
+	compiled, err := c.compiled.compile(src, result, c.lim.maxExprNodes)
 	if err != nil {
 		runeOffset, msg := 0, err.Error()
 		var fe *file.Error
@@ -618,8 +613,8 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		c.exprError(v, src, base, runeOffset, msg)
 		return nil
 	}
-	c.checkReferences(v, src, base, refs.refs, at)
-	return &Expr{Source: src, Pointer: v.ptr, written: written, program: program, limits: c.lim}
+	c.checkReferences(v, src, base, compiled.refs, at)
+	return &Expr{Source: src, Pointer: v.ptr, written: written, program: compiled.program, path: compiled.path, limits: c.lim}
 }
 
 // exprError reports msg at the character runeOffset of the expression

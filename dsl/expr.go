@@ -49,6 +49,7 @@ type Expr struct {
 
 	written string // as it appears in the file, for messages: "${ a + b }"
 	program *vm.Program
+	path    *path // instead of program, for an expression that only reads a value
 	limits  *limits
 }
 
@@ -118,6 +119,16 @@ func (e *Expr) EvalString(env *Env) (string, error) {
 }
 
 func (e *Expr) run(env *Env) (any, error) {
+	if e.path != nil {
+		if env == nil {
+			env = &Env{}
+		}
+		out, err := e.path.eval(env)
+		if err != nil {
+			return nil, e.fail(err)
+		}
+		return out, nil
+	}
 	ev := evaluations.Get().(*evaluation)
 	if env != nil {
 		ev.env = *env
@@ -195,6 +206,51 @@ func newExprConfig(maxNodes int) *conf.Config {
 	}
 	cfg.Check()
 	return cfg
+}
+
+// compiledExprs compiles the expressions of one definition. They share one
+// expr configuration, and each distinct source is compiled once:
+// definitions repeat expressions (input.orderId in every step's with), and
+// a compiled program is immutable, so Exprs can share it.
+type compiledExprs struct {
+	cfg      *conf.Config
+	bySource map[exprKey]*compiledExpr
+}
+
+type exprKey struct {
+	src    string
+	result resultKind
+}
+
+// compiledExpr is one source compiled: a program, or a path, and the
+// references it makes, which the checker judges at every use.
+type compiledExpr struct {
+	program *vm.Program
+	path    *path
+	refs    []reference
+}
+
+func (c *compiledExprs) compile(src string, result resultKind, maxNodes int) (*compiledExpr, error) {
+	key := exprKey{src, result}
+	if done, ok := c.bySource[key]; ok {
+		return done, nil
+	}
+	done := &compiledExpr{}
+	if p, ok := parsePath(src, maxNodes); ok {
+		done.path, done.refs = p, p.refs
+	} else {
+		refs := &referenceCollector{}
+		program, err := compileExprSource(src, c.cfg, refs, true)
+		if err == nil {
+			err = checkResultType(program, result)
+		}
+		if err != nil {
+			return nil, err
+		}
+		done.program, done.refs = program, refs.refs
+	}
+	c.bySource[key] = done
+	return done, nil
 }
 
 // compileExprSource runs expr's pipeline with a shared configuration, and
