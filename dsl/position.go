@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"sort"
 	"strconv"
 	"strings"
@@ -90,16 +89,21 @@ type document struct {
 // deep: deeper JSON is not a workflow anyone writes, and the tree walkers
 // recurse. A syntax error is returned as an *Error located at the
 // offending byte.
+//
+// The parser is written for this tree rather than built on
+// encoding/json's tokenizer, which allocated for every token and was a
+// third of the cost of loading a large definition. It accepts exactly
+// what encoding/json accepts (FuzzParseMatchesEncodingJSON), and on a
+// syntax error asks encoding/json for its message.
 func parseDocument(file string, data []byte, maxDepth int) (*document, *Error) {
 	doc := &document{file: file, data: data}
-	p := &jsonParser{doc: doc, dec: json.NewDecoder(bytes.NewReader(data)), maxDepth: maxDepth}
-	p.dec.UseNumber()
+	p := &jsonParser{doc: doc, data: data, maxDepth: maxDepth}
 	root, err := p.parse("", 0)
 	if err == nil {
 		// Anything but whitespace after the top-level value is an error:
 		// json.Unmarshal would reject it too.
-		if _, tokErr := p.dec.Token(); tokErr != io.EOF {
-			err = p.errorAt(p.valueStart(), "unexpected data after the top-level value")
+		if p.skipSpace(); p.pos < len(data) {
+			err = p.errorAt(p.pos, "unexpected data after the top-level value")
 		}
 	}
 	if err != nil {
@@ -111,69 +115,183 @@ func parseDocument(file string, data []byte, maxDepth int) (*document, *Error) {
 
 type jsonParser struct {
 	doc      *document
-	dec      *json.Decoder
+	data     []byte
+	pos      int
 	maxDepth int
+	values   []value // allocated in chunks: a definition has thousands
 }
 
-// valueStart is the offset of the next token: json.Decoder reports the end
-// of the previous token, before any whitespace and separators.
-func (p *jsonParser) valueStart() int {
-	data := p.doc.data
-	i := int(p.dec.InputOffset())
-	for i < len(data) {
-		switch data[i] {
-		case ' ', '\t', '\n', '\r', ':', ',':
-			i++
-			continue
-		}
-		break
+func (p *jsonParser) newValue(k kind, ptr string, offset int) *value {
+	if len(p.values) == cap(p.values) {
+		p.values = make([]value, 0, 256)
 	}
-	return i
+	p.values = append(p.values, value{kind: k, ptr: ptr, offset: offset})
+	return &p.values[len(p.values)-1]
+}
+
+func (p *jsonParser) skipSpace() {
+	for p.pos < len(p.data) {
+		switch p.data[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
 }
 
 func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
+	p.skipSpace()
+	start := p.pos
 	if depth > p.maxDepth {
-		return nil, p.errorAt(p.valueStart(), fmt.Sprintf("nesting deeper than %d levels", p.maxDepth))
+		return nil, p.errorAt(start, fmt.Sprintf("nesting deeper than %d levels", p.maxDepth))
 	}
-	start := p.valueStart()
-	tok, err := p.dec.Token()
-	if err != nil {
-		return nil, p.syntaxError(err)
+	if p.pos >= len(p.data) {
+		return nil, p.syntaxError()
 	}
-	v := &value{ptr: ptr, offset: start}
-	switch t := tok.(type) {
-	case nil:
-		v.kind = kindNull
-	case bool:
-		v.kind, v.boolean = kindBool, t
-	case json.Number:
-		if msg := checkNumber(string(t)); msg != "" {
-			return nil, p.errorAt(start, msg)
+	switch c := p.data[p.pos]; {
+	case c == '{':
+		v := p.newValue(kindObject, ptr, start)
+		return v, p.parseMembers(v, depth)
+	case c == '[':
+		v := p.newValue(kindArray, ptr, start)
+		p.pos++
+		if p.skipSpace(); p.pos < len(p.data) && p.data[p.pos] == ']' {
+			p.pos++
+			return v, nil
 		}
-		v.kind, v.text = kindNumber, string(t)
-	case string:
-		v.kind, v.text = kindString, t
-	case json.Delim:
-		if t == '[' {
-			v.kind = kindArray
-			for p.dec.More() {
-				item, err := p.parse(ptr+"/"+strconv.Itoa(len(v.items)), depth+1)
-				if err != nil {
-					return nil, err
-				}
-				v.items = append(v.items, item)
-			}
-		} else {
-			v.kind = kindObject
-			if err := p.parseMembers(v, depth); err != nil {
+		for {
+			item, err := p.parse(ptr+"/"+strconv.Itoa(len(v.items)), depth+1)
+			if err != nil {
 				return nil, err
 			}
+			v.items = append(v.items, item)
+			if !p.next(']') {
+				return nil, p.syntaxError()
+			}
+			if p.data[p.pos-1] == ']' {
+				return v, nil
+			}
 		}
-		if _, err := p.dec.Token(); err != nil { // the closing delimiter
-			return nil, p.syntaxError(err)
+	case c == '"':
+		text, ok := p.string()
+		if !ok {
+			return nil, p.syntaxError()
+		}
+		v := p.newValue(kindString, ptr, start)
+		v.text = text
+		return v, nil
+	case c == '-' || c >= '0' && c <= '9':
+		if !p.number() {
+			return nil, p.syntaxError()
+		}
+		text := string(p.data[start:p.pos])
+		if msg := checkNumber(text); msg != "" {
+			return nil, p.errorAt(start, msg)
+		}
+		v := p.newValue(kindNumber, ptr, start)
+		v.text = text
+		return v, nil
+	case p.literal("true"), p.literal("false"):
+		v := p.newValue(kindBool, ptr, start)
+		v.boolean = c == 't'
+		return v, nil
+	case p.literal("null"):
+		return p.newValue(kindNull, ptr, start), nil
+	}
+	return nil, p.syntaxError()
+}
+
+// next consumes a ',' or the closing delimiter after an item or member,
+// and reports whether it found one.
+func (p *jsonParser) next(closing byte) bool {
+	p.skipSpace()
+	if p.pos < len(p.data) && (p.data[p.pos] == ',' || p.data[p.pos] == closing) {
+		p.pos++
+		return true
+	}
+	return false
+}
+
+func (p *jsonParser) literal(word string) bool {
+	if !bytes.HasPrefix(p.data[p.pos:], []byte(word)) {
+		return false
+	}
+	p.pos += len(word)
+	return true
+}
+
+// number consumes a number as JSON's grammar defines it.
+func (p *jsonParser) number() bool {
+	d := p.data
+	digits := func() int {
+		n := 0
+		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
+			p.pos++
+			n++
+		}
+		return n
+	}
+	if d[p.pos] == '-' {
+		p.pos++
+	}
+	switch {
+	case p.pos < len(d) && d[p.pos] == '0':
+		p.pos++
+	case digits() == 0:
+		return false
+	}
+	if p.pos < len(d) && d[p.pos] == '.' {
+		p.pos++
+		if digits() == 0 {
+			return false
 		}
 	}
-	return v, nil
+	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
+		p.pos++
+		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
+			p.pos++
+		}
+		if digits() == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// string consumes a string literal and returns its value. One of plain
+// ASCII, the common case, is sliced; any other is decoded by encoding/json,
+// which replaces invalid UTF-8 and lone surrogates as Unmarshal does.
+func (p *jsonParser) string() (string, bool) {
+	d := p.data
+	start := p.pos
+	p.pos++
+	plain := true
+	for p.pos < len(d) {
+		switch c := d[p.pos]; {
+		case c == '"':
+			p.pos++
+			if plain {
+				return string(d[start+1 : p.pos-1]), true
+			}
+			var s string
+			if err := json.Unmarshal(d[start:p.pos], &s); err != nil {
+				return "", false
+			}
+			return s, true
+		case c == '\\':
+			plain = false
+			p.pos += 2
+		case c < 0x20:
+			return "", false
+		case c >= 0x80:
+			plain = false
+			p.pos++
+		default:
+			p.pos++
+		}
+	}
+	return "", false
 }
 
 // maxNumberLen bounds a number's literal. Numbers are kept as written (the
@@ -202,14 +320,26 @@ func checkNumber(text string) string {
 }
 
 func (p *jsonParser) parseMembers(v *value, depth int) *Error {
+	p.pos++ // the '{'
+	if p.skipSpace(); p.pos < len(p.data) && p.data[p.pos] == '}' {
+		p.pos++
+		return nil
+	}
 	var seen map[string]int // only for large objects; small ones scan
-	for p.dec.More() {
-		keyOffset := p.valueStart()
-		tok, err := p.dec.Token()
-		if err != nil {
-			return p.syntaxError(err)
+	for {
+		p.skipSpace()
+		keyOffset := p.pos
+		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
+			return p.syntaxError()
 		}
-		key := tok.(string) // the decoder guarantees object keys are strings
+		key, ok := p.string()
+		if !ok {
+			return p.syntaxError()
+		}
+		if p.skipSpace(); p.pos >= len(p.data) || p.data[p.pos] != ':' {
+			return p.syntaxError()
+		}
+		p.pos++
 		// Duplicate keys are legal JSON but ambiguous: encoding/json keeps
 		// the last, editors the first. Reject them.
 		dup := -1
@@ -241,19 +371,30 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 		} else if seen != nil {
 			seen[key] = len(v.members) - 1
 		}
+		if !p.next('}') {
+			return p.syntaxError()
+		}
+		if p.data[p.pos-1] == '}' {
+			return nil
+		}
 	}
-	return nil
 }
 
-func (p *jsonParser) syntaxError(err error) *Error {
+// syntaxError describes the document's first syntax error, which the
+// parser has just met, in encoding/json's words and at its offset.
+func (p *jsonParser) syntaxError() *Error {
 	var syntax *json.SyntaxError
+	err := json.Unmarshal(p.data, new(json.RawMessage))
 	switch {
+	case errors.As(err, &syntax) && syntax.Error() == "unexpected end of JSON input":
+		return p.errorAt(len(p.data), "invalid JSON: unexpected end of input")
 	case errors.As(err, &syntax):
-		return p.errorAt(int(syntax.Offset), "invalid JSON: "+syntax.Error())
-	case err == io.EOF || errors.Is(err, io.ErrUnexpectedEOF):
-		return p.errorAt(len(p.doc.data), "invalid JSON: unexpected end of input")
+		// Its offset counts the offending byte.
+		return p.errorAt(int(syntax.Offset)-1, "invalid JSON: "+syntax.Error())
 	default:
-		return p.errorAt(int(p.dec.InputOffset()), "invalid JSON: "+err.Error())
+		// encoding/json accepts the document: a disagreement between the
+		// two parsers, which FuzzParseMatchesEncodingJSON looks for.
+		return p.errorAt(p.pos, "invalid JSON")
 	}
 }
 
