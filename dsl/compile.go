@@ -25,16 +25,24 @@ type checker struct {
 	lim  *limits // shared by the program's expressions and templates
 	errs ErrorList
 
-	decls    map[*value]*decl   // every step object, at any depth
-	byID     map[string]*decl   // step id -> the step declaring it first
-	ids      []string           // step ids in order, for suggestions
-	setBy    map[string][]*decl // variable -> the set steps assigning it
-	signals  map[string]*decl   // signal name -> the await step waiting for it
-	exprs    int                // expressions compiled so far
-	compiled *compiledExprs     // shared by the definition's expressions, built on first use
-	hints    int                // work spent on "did you mean" hints, see checker.suggest
-	vars     []string           // variable names, sorted, for hints; built on first use
-	inlined  bool               // a child definition file was inlined
+	decls     map[*value]*decl   // every step object, at any depth
+	byID      map[string]*decl   // step id -> the step declaring it first
+	ids       []string           // step ids in order, for suggestions
+	setBy     map[string][]*decl // variable -> the set steps assigning it
+	signals   map[string]*decl   // signal name -> the await step waiting for it
+	exprs     int                // expressions compiled so far
+	compiled  *compiledExprs     // shared by the definition's expressions, built on first use
+	templates []pendingTemplate  // whose canonical JSON is taken from the definition's
+	hints     int                // work spent on "did you mean" hints, see checker.suggest
+	vars      []string           // variable names, sorted, for hints; built on first use
+	inlined   bool               // a child definition file was inlined
+}
+
+// pendingTemplate is a template compiled from v, whose raw form is set
+// once the canonical form of the whole definition is written.
+type pendingTemplate struct {
+	t *Template
+	v *value
 }
 
 // decl is a step declared anywhere in the definition.
@@ -127,6 +135,11 @@ func (c *checker) compile() *Program {
 	}
 	p.Canonical = canonical(root)
 	p.Hash = hashOf(p.Canonical)
+	for _, pending := range c.templates {
+		// Writing the definition's canonical form recorded where each of
+		// its values is in it.
+		pending.t.raw = p.Canonical[pending.v.canonStart:pending.v.canonEnd:pending.v.canonEnd]
+	}
 	p.Inlined = c.inlined
 	return p
 }
@@ -721,7 +734,9 @@ func (c *checker) checkVarReference(r reference, at scope) string {
 
 // template compiles a JSON value into a Template.
 func (c *checker) template(v *value, at scope) *Template {
-	return &Template{Pointer: v.ptr, root: c.node(v, at), raw: canonical(v), limits: c.lim}
+	t := &Template{Pointer: v.ptr, root: c.node(v, at), limits: c.lim}
+	c.templates = append(c.templates, pendingTemplate{t, v})
+	return t
 }
 
 func (c *checker) node(v *value, at scope) node {

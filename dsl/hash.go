@@ -24,7 +24,12 @@ func hashOf(canonical []byte) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
+// writeCanonical writes v's canonical form to b, and records where in b
+// each value is, so that the canonical form of any part of the definition
+// is a slice of the whole one.
 func writeCanonical(b *bytes.Buffer, v *value, root bool) {
+	v.canonStart = b.Len()
+	defer func() { v.canonEnd = b.Len() }()
 	switch v.kind {
 	case kindNull:
 		b.WriteString("null")
@@ -69,24 +74,33 @@ func writeCanonical(b *bytes.Buffer, v *value, root bool) {
 func writeString(b *bytes.Buffer, s string) {
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
+	// Copy runs of characters that need no escape at once. s is valid
+	// UTF-8 (the parser decodes strings as encoding/json does, replacing
+	// invalid bytes), so bytes of 0x80 and above are copied as they are.
+	run := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[run:i])
+		run = i + 1
+		switch c {
+		case '"', '\\':
 			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
+			b.WriteByte(c)
+		case '\n':
 			b.WriteString(`\n`)
-		case r == '\r':
+		case '\r':
 			b.WriteString(`\r`)
-		case r == '\t':
+		case '\t':
 			b.WriteString(`\t`)
-		case r < 0x20:
-			b.WriteString(`\u00`)
-			b.WriteByte(hexDigits[r>>4])
-			b.WriteByte(hexDigits[r&0xF])
 		default:
-			b.WriteRune(r)
+			b.WriteString(`\u00`)
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&0xF])
 		}
 	}
+	b.WriteString(s[run:])
 	b.WriteByte('"')
 }

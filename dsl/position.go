@@ -40,6 +40,10 @@ type value struct {
 	text    string // a string's decoded value, or a number's literal
 	members []member
 	items   []*value
+
+	// canonStart and canonEnd locate the value in the canonical form last
+	// written of a tree holding it (see writeCanonical).
+	canonStart, canonEnd int
 }
 
 type member struct {
