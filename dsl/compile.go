@@ -107,7 +107,7 @@ type scope struct {
 }
 
 func (c *checker) errorAt(v *value, msg string) {
-	c.errs = append(c.errs, c.doc.errorAt(v.ptr, v.offset, msg))
+	c.errs = append(c.errs, c.doc.errorAt(v.pointer(), v.offset, msg))
 }
 
 // compile builds the Program. It runs even when the schema check failed,
@@ -222,7 +222,7 @@ func nestedBlocks(s *value) []nestedBlock {
 func (c *checker) pointerOf(d *decl) string {
 	for v, other := range c.decls {
 		if other == d {
-			return v.ptr
+			return v.pointer()
 		}
 	}
 	return ""
@@ -256,7 +256,7 @@ func (c *checker) step(v *value, b *block, p *Program) Step {
 		return nil
 	}
 	at := scope{index: d.index, block: b, self: d}
-	info := StepInfo{Pointer: v.ptr, ID: d.id}
+	info := StepInfo{Pointer: v.pointer(), ID: d.id}
 	info.Description, _ = v.get("description").str()
 	if when := v.get("when"); when != nil && when.kind == kindString {
 		info.When = c.bareExpr(when, resultBool, at)
@@ -276,7 +276,7 @@ func (c *checker) step(v *value, b *block, p *Program) Step {
 	}
 	if catch := v.get("catch"); catch != nil && catch.kind == kindArray {
 		for _, h := range catch.items {
-			handler := &Catch{Pointer: h.ptr}
+			handler := &Catch{Pointer: h.pointer()}
 			if errs := h.get("errors"); errs != nil && errs.kind == kindArray {
 				for _, e := range errs.items {
 					if code, ok := e.str(); ok {
@@ -454,7 +454,7 @@ func (c *checker) child(k *value) (text, name string) {
 		c.exprs, c.compiled = sub.exprs, sub.compiled
 		c.errs = append(c.errs, sub.errs...)
 		c.inlined = c.inlined || sub.inlined
-		return string(prog.Canonical), c.doc.file + "#" + def.ptr
+		return string(prog.Canonical), c.doc.file + "#" + def.pointer()
 	}
 	ref := k.get("file")
 	file, ok := ref.str()
@@ -505,7 +505,7 @@ var stepKinds = []string{"activity", "set", "switch", "parallel", "foreach", "sl
 const MaxConcurrency = 100
 
 func (c *checker) compensation(v *value, at scope) *Compensation {
-	comp := &Compensation{Pointer: v.ptr}
+	comp := &Compensation{Pointer: v.pointer()}
 	if name, ok := v.get("activity").str(); ok && name != "" {
 		comp.Activity = name
 		c.checkActivity(v.get("activity"), name)
@@ -627,7 +627,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	c.checkReferences(v, src, base, compiled.refs, at)
-	return &Expr{Source: src, Pointer: v.ptr, written: written, program: compiled.program, path: compiled.path, limits: c.lim}
+	return &Expr{Source: src, Pointer: v.pointer(), written: written, program: compiled.program, path: compiled.path, limits: c.lim}
 }
 
 // exprError reports msg at the character runeOffset of the expression
@@ -641,7 +641,7 @@ func (c *checker) exprError(v *value, src string, base, runeOffset int, msg stri
 		}
 		runeOffset--
 	}
-	c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, base+byteOffset), msg))
+	c.errs = append(c.errs, c.doc.errorAt(v.pointer(), c.doc.stringOffset(v.offset, base+byteOffset), msg))
 }
 
 // checkReferences checks that steps.<id> names a step that has completed
@@ -734,7 +734,7 @@ func (c *checker) checkVarReference(r reference, at scope) string {
 
 // template compiles a JSON value into a Template.
 func (c *checker) template(v *value, at scope) *Template {
-	t := &Template{Pointer: v.ptr, root: c.node(v, at), limits: c.lim}
+	t := &Template{Pointer: v.pointer(), root: c.node(v, at), limits: c.lim}
 	c.templates = append(c.templates, pendingTemplate{t, v})
 	return t
 }
@@ -750,7 +750,7 @@ func (c *checker) node(v *value, at scope) node {
 		}
 		return fold(n)
 	case kindObject:
-		n := &object{}
+		n := &object{keys: make([]string, 0, len(v.members)), values: make([]node, 0, len(v.members))}
 		for _, m := range v.members {
 			n.keys = append(n.keys, m.key)
 			n.values = append(n.values, c.node(m.value, at))
@@ -789,7 +789,7 @@ func fold(n node) node {
 func (c *checker) stringNode(v *value, at scope) node {
 	segs, offset, err := splitTemplate(v.text)
 	if err != nil {
-		c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, offset), err.Error()))
+		c.errs = append(c.errs, c.doc.errorAt(v.pointer(), c.doc.stringOffset(v.offset, offset), err.Error()))
 		return newConstant(nil)
 	}
 	if len(segs) == 1 && !segs[0].isExpr {
@@ -816,7 +816,7 @@ func (c *checker) stringNode(v *value, at scope) node {
 func (c *checker) templateExpr(v *value, seg segment, at scope) *Expr {
 	src := strings.TrimSpace(seg.text)
 	if src == "" {
-		c.errs = append(c.errs, c.doc.errorAt(v.ptr, c.doc.stringOffset(v.offset, seg.start), "empty ${ }"))
+		c.errs = append(c.errs, c.doc.errorAt(v.pointer(), c.doc.stringOffset(v.offset, seg.start), "empty ${ }"))
 		return nil
 	}
 	base := seg.start + strings.Index(seg.text, src)

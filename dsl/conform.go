@@ -3,6 +3,7 @@ package dsl
 import (
 	"math/big"
 	"slices"
+	"strconv"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -59,7 +60,7 @@ func conforms(s *jsonschema.Schema, v *value) bool {
 		}
 	case kindNumber:
 		if s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil {
-			n, ok := new(big.Rat).SetString(v.text)
+			n, ok := number(v.text)
 			if !ok || s.Minimum != nil && n.Cmp(s.Minimum) < 0 || s.Maximum != nil && n.Cmp(s.Maximum) > 0 ||
 				s.ExclusiveMinimum != nil && n.Cmp(s.ExclusiveMinimum) <= 0 || s.ExclusiveMaximum != nil && n.Cmp(s.ExclusiveMaximum) >= 0 {
 				return false
@@ -160,12 +161,33 @@ func hasType(types []string, v *value) bool {
 		case t == v.kind.String():
 			return true
 		case t == "integer" && v.kind == kindNumber:
+			if smallInts[v.text] != nil {
+				return true
+			}
 			if n, ok := new(big.Rat).SetString(v.text); ok && n.IsInt() {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// smallInts holds the exact values of the integers definitions write most
+// (attempts, concurrency, sizes), so that checking them allocates nothing.
+var smallInts = func() map[string]*big.Rat {
+	m := make(map[string]*big.Rat, 1001)
+	for i := range 1001 {
+		m[strconv.Itoa(i)] = big.NewRat(int64(i), 1)
+	}
+	return m
+}()
+
+// number returns the exact value of a number literal.
+func number(text string) (*big.Rat, bool) {
+	if n := smallInts[text]; n != nil {
+		return n, true
+	}
+	return new(big.Rat).SetString(text)
 }
 
 // conformable reports whether conforms decides s itself: s uses only the

@@ -24,8 +24,9 @@ const inputSchemaURL = "file:///reaflow/input.schema.json"
 // compileUserSchema compiles a JSON Schema written in the definition; what
 // names it in the error ("input", "await schema").
 func (c *checker) compileUserSchema(v *value, what string) *inputSchema {
+	ptr := v.pointer()
 	for _, e := range c.errs {
-		if e.Pointer == v.ptr || strings.HasPrefix(e.Pointer, v.ptr+"/") {
+		if e.Pointer == ptr || strings.HasPrefix(e.Pointer, ptr+"/") {
 			return nil
 		}
 	}

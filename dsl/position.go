@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -34,7 +35,9 @@ func (k kind) String() string {
 // can be turned into a line and column.
 type value struct {
 	kind    kind
-	ptr     string // JSON pointer from the document root
+	parent  *value // nil for the document's root
+	key     string // the member's name, in an object parent
+	index   int    // the item's position, in an array parent
 	offset  int    // of the value's first byte
 	boolean bool
 	text    string // a string's decoded value, or a number's literal
@@ -50,6 +53,29 @@ type member struct {
 	key       string
 	keyOffset int
 	value     *value
+}
+
+// pointer returns the JSON pointer of v from the document's root. It is
+// built when asked for (for messages, and for the parts of a definition
+// that keep one), not stored in every value.
+func (v *value) pointer() string {
+	if v.parent == nil {
+		return ""
+	}
+	var tokens []*value
+	for at := v; at.parent != nil; at = at.parent {
+		tokens = append(tokens, at)
+	}
+	var b strings.Builder
+	for i := len(tokens) - 1; i >= 0; i-- {
+		b.WriteByte('/')
+		if t := tokens[i]; t.parent.kind == kindArray {
+			b.WriteString(strconv.Itoa(t.index))
+		} else {
+			b.WriteString(escapePointer(t.key))
+		}
+	}
+	return b.String()
 }
 
 // get returns the member named key, or nil. Objects in definitions are
@@ -102,7 +128,7 @@ type document struct {
 func parseDocument(file string, data []byte, maxDepth int) (*document, *Error) {
 	doc := &document{file: file, data: data}
 	p := &jsonParser{doc: doc, data: data, maxDepth: maxDepth}
-	root, err := p.parse("", 0)
+	root, err := p.parse(0)
 	if err == nil {
 		// Anything but whitespace after the top-level value is an error:
 		// json.Unmarshal would reject it too.
@@ -123,13 +149,39 @@ type jsonParser struct {
 	pos      int
 	maxDepth int
 	values   []value // allocated in chunks: a definition has thousands
+
+	// Members and items are gathered on these stacks and copied into a
+	// slice of the right size when their object or array ends.
+	members []member
+	items   []*value
+	// strings holds one copy of each short string: a definition repeats
+	// its keys ("id", "activity", "with") and many values.
+	strings map[string]string
 }
 
-func (p *jsonParser) newValue(k kind, ptr string, offset int) *value {
+// maxInterned is the length up to which strings are shared.
+const maxInterned = 32
+
+func (p *jsonParser) intern(b []byte) string {
+	if len(b) > maxInterned {
+		return string(b)
+	}
+	if s, ok := p.strings[string(b)]; ok {
+		return s
+	}
+	if p.strings == nil {
+		p.strings = map[string]string{}
+	}
+	s := string(b)
+	p.strings[s] = s
+	return s
+}
+
+func (p *jsonParser) newValue(k kind, offset int) *value {
 	if len(p.values) == cap(p.values) {
 		p.values = make([]value, 0, 256)
 	}
-	p.values = append(p.values, value{kind: k, ptr: ptr, offset: offset})
+	p.values = append(p.values, value{kind: k, offset: offset})
 	return &p.values[len(p.values)-1]
 }
 
@@ -144,7 +196,7 @@ func (p *jsonParser) skipSpace() {
 	}
 }
 
-func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
+func (p *jsonParser) parse(depth int) (*value, *Error) {
 	p.skipSpace()
 	start := p.pos
 	if depth > p.maxDepth {
@@ -155,25 +207,29 @@ func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
 	}
 	switch c := p.data[p.pos]; {
 	case c == '{':
-		v := p.newValue(kindObject, ptr, start)
+		v := p.newValue(kindObject, start)
 		return v, p.parseMembers(v, depth)
 	case c == '[':
-		v := p.newValue(kindArray, ptr, start)
+		v := p.newValue(kindArray, start)
 		p.pos++
 		if p.skipSpace(); p.pos < len(p.data) && p.data[p.pos] == ']' {
 			p.pos++
 			return v, nil
 		}
+		base := len(p.items)
 		for {
-			item, err := p.parse(ptr+"/"+strconv.Itoa(len(v.items)), depth+1)
+			item, err := p.parse(depth + 1)
 			if err != nil {
 				return nil, err
 			}
-			v.items = append(v.items, item)
+			item.parent, item.index = v, len(p.items)-base
+			p.items = append(p.items, item)
 			if !p.next(']') {
 				return nil, p.syntaxError()
 			}
 			if p.data[p.pos-1] == ']' {
+				v.items = slices.Clone(p.items[base:])
+				p.items = p.items[:base]
 				return v, nil
 			}
 		}
@@ -182,7 +238,7 @@ func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
 		if !ok {
 			return nil, p.syntaxError()
 		}
-		v := p.newValue(kindString, ptr, start)
+		v := p.newValue(kindString, start)
 		v.text = text
 		return v, nil
 	case c == '-' || c >= '0' && c <= '9':
@@ -193,15 +249,15 @@ func (p *jsonParser) parse(ptr string, depth int) (*value, *Error) {
 		if msg := checkNumber(text); msg != "" {
 			return nil, p.errorAt(start, msg)
 		}
-		v := p.newValue(kindNumber, ptr, start)
+		v := p.newValue(kindNumber, start)
 		v.text = text
 		return v, nil
 	case p.literal("true"), p.literal("false"):
-		v := p.newValue(kindBool, ptr, start)
+		v := p.newValue(kindBool, start)
 		v.boolean = c == 't'
 		return v, nil
 	case p.literal("null"):
-		return p.newValue(kindNull, ptr, start), nil
+		return p.newValue(kindNull, start), nil
 	}
 	return nil, p.syntaxError()
 }
@@ -276,7 +332,7 @@ func (p *jsonParser) string() (string, bool) {
 		case c == '"':
 			p.pos++
 			if plain {
-				return string(d[start+1 : p.pos-1]), true
+				return p.intern(d[start+1 : p.pos-1]), true
 			}
 			var s string
 			if err := json.Unmarshal(d[start:p.pos], &s); err != nil {
@@ -330,6 +386,7 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 		return nil
 	}
 	var seen map[string]int // only for large objects; small ones scan
+	base := len(p.members)
 	for {
 		p.skipSpace()
 		keyOffset := p.pos
@@ -346,39 +403,43 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 		p.pos++
 		// Duplicate keys are legal JSON but ambiguous: encoding/json keeps
 		// the last, editors the first. Reject them.
+		members := p.members[base:]
 		dup := -1
 		if seen != nil {
 			if i, ok := seen[key]; ok {
 				dup = i
 			}
 		} else {
-			for i := range v.members {
-				if v.members[i].key == key {
+			for i := range members {
+				if members[i].key == key {
 					dup = i
 				}
 			}
 		}
 		if dup >= 0 {
-			first := p.doc.position(v.members[dup].keyOffset)
+			first := p.doc.position(members[dup].keyOffset)
 			return p.errorAt(keyOffset, fmt.Sprintf("duplicate key %s (first at line %d)", quoteName(key), first.line))
 		}
-		val, perr := p.parse(v.ptr+"/"+escapePointer(key), depth+1)
+		val, perr := p.parse(depth + 1)
 		if perr != nil {
 			return perr
 		}
-		v.members = append(v.members, member{key: key, keyOffset: keyOffset, value: val})
-		if seen == nil && len(v.members) > 16 {
+		val.parent, val.key = v, key
+		p.members = append(p.members, member{key: key, keyOffset: keyOffset, value: val})
+		if n := len(p.members) - base; seen == nil && n > 16 {
 			seen = make(map[string]int, 32)
-			for i, m := range v.members {
+			for i, m := range p.members[base:] {
 				seen[m.key] = i
 			}
 		} else if seen != nil {
-			seen[key] = len(v.members) - 1
+			seen[key] = n - 1
 		}
 		if !p.next('}') {
 			return p.syntaxError()
 		}
 		if p.data[p.pos-1] == '}' {
+			v.members = slices.Clone(p.members[base:])
+			p.members = p.members[:base]
 			return nil
 		}
 	}

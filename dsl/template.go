@@ -177,6 +177,9 @@ type segment struct {
 // and string literals, so `${ {"a": 1}.a }` and `${ "}" }` work. On error
 // it returns the byte offset of the problem.
 func splitTemplate(s string) ([]segment, int, error) {
+	if !strings.Contains(s, "${") {
+		return []segment{{text: s}}, 0, nil
+	}
 	var segs []segment
 	var text strings.Builder
 	for i := 0; i < len(s); {
