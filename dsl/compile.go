@@ -133,7 +133,7 @@ func (c *checker) compile() *Program {
 	if in := root.get("input"); in != nil {
 		p.input = c.compileUserSchema(in, "input")
 	}
-	p.Canonical = canonical(root)
+	p.Canonical = canonical(root, len(c.doc.data))
 	p.Hash = hashOf(p.Canonical)
 	for _, pending := range c.templates {
 		// Writing the definition's canonical form recorded where each of

@@ -13,8 +13,9 @@ import (
 // escaping, numbers exactly as written, strings with only the escapes JSON
 // requires. The root's "$schema" is left out: it only tells editors where
 // the schema file is, and moving a file must not change its identity.
-func canonical(root *value) []byte {
+func canonical(root *value, sizeHint int) []byte {
 	var b bytes.Buffer
+	b.Grow(sizeHint)
 	writeCanonical(&b, root, true)
 	return b.Bytes()
 }

@@ -30,7 +30,7 @@ func (c *checker) compileUserSchema(v *value, what string) *inputSchema {
 			return nil
 		}
 	}
-	schema, err := compileSchema(inputSchemaURL, canonical(v))
+	schema, err := compileSchema(inputSchemaURL, canonical(v, 0))
 	if err != nil {
 		var se *jsonschema.SchemaError
 		if errors.As(err, &se) && se.Err != nil {

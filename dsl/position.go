@@ -154,26 +154,26 @@ type jsonParser struct {
 	// slice of the right size when their object or array ends.
 	members []member
 	items   []*value
-	// strings holds one copy of each short string: a definition repeats
-	// its keys ("id", "activity", "with") and many values.
-	strings map[string]string
+	// keys holds one copy of each short key: a definition repeats its
+	// keys ("id", "activity", "with") in every step.
+	keys map[string]string
 }
 
-// maxInterned is the length up to which strings are shared.
+// maxInterned is the length up to which keys are shared.
 const maxInterned = 32
 
 func (p *jsonParser) intern(b []byte) string {
 	if len(b) > maxInterned {
 		return string(b)
 	}
-	if s, ok := p.strings[string(b)]; ok {
+	if s, ok := p.keys[string(b)]; ok {
 		return s
 	}
-	if p.strings == nil {
-		p.strings = map[string]string{}
+	if p.keys == nil {
+		p.keys = map[string]string{}
 	}
 	s := string(b)
-	p.strings[s] = s
+	p.keys[s] = s
 	return s
 }
 
@@ -234,7 +234,7 @@ func (p *jsonParser) parse(depth int) (*value, *Error) {
 			}
 		}
 	case c == '"':
-		text, ok := p.string()
+		text, ok := p.string(false)
 		if !ok {
 			return nil, p.syntaxError()
 		}
@@ -320,9 +320,10 @@ func (p *jsonParser) number() bool {
 }
 
 // string consumes a string literal and returns its value. One of plain
-// ASCII, the common case, is sliced; any other is decoded by encoding/json,
-// which replaces invalid UTF-8 and lone surrogates as Unmarshal does.
-func (p *jsonParser) string() (string, bool) {
+// ASCII, the common case, is copied (and shared, for a key); any other is
+// decoded by encoding/json, which replaces invalid UTF-8 and lone
+// surrogates as Unmarshal does.
+func (p *jsonParser) string(key bool) (string, bool) {
 	d := p.data
 	start := p.pos
 	p.pos++
@@ -331,8 +332,11 @@ func (p *jsonParser) string() (string, bool) {
 		switch c := d[p.pos]; {
 		case c == '"':
 			p.pos++
-			if plain {
+			if plain && key {
 				return p.intern(d[start+1 : p.pos-1]), true
+			}
+			if plain {
+				return string(d[start+1 : p.pos-1]), true
 			}
 			var s string
 			if err := json.Unmarshal(d[start:p.pos], &s); err != nil {
@@ -393,7 +397,7 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
 			return p.syntaxError()
 		}
-		key, ok := p.string()
+		key, ok := p.string(true)
 		if !ok {
 			return p.syntaxError()
 		}

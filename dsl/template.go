@@ -181,30 +181,37 @@ func splitTemplate(s string) ([]segment, int, error) {
 		return []segment{{text: s}}, 0, nil
 	}
 	var segs []segment
-	var text strings.Builder
+	// The current text run is text (built only across a "$${") followed
+	// by s[from:i].
+	text, from := "", 0
 	for i := 0; i < len(s); {
 		switch {
 		case strings.HasPrefix(s[i:], "$${"):
-			text.WriteString("${")
+			text += s[from:i] + "${"
 			i += 3
+			from = i
 		case strings.HasPrefix(s[i:], "${"):
 			end, err := exprEnd(s, i+2)
 			if err != nil {
 				return nil, i, err
 			}
-			if text.Len() > 0 {
-				segs = append(segs, segment{text: text.String()})
-				text.Reset()
+			if run := text + s[from:i]; run != "" {
+				segs = append(segs, segment{text: run})
 			}
 			segs = append(segs, segment{text: s[i+2 : end], isExpr: true, start: i + 2, written: s[i : end+1]})
 			i = end + 1
+			text, from = "", i
 		default:
-			text.WriteByte(s[i])
-			i++
+			next := strings.IndexByte(s[i+1:], '$')
+			if next < 0 {
+				i = len(s)
+			} else {
+				i += 1 + next
+			}
 		}
 	}
-	if text.Len() > 0 || len(segs) == 0 {
-		segs = append(segs, segment{text: text.String()})
+	if run := text + s[from:]; run != "" || len(segs) == 0 {
+		segs = append(segs, segment{text: run})
 	}
 	return segs, 0, nil
 }

@@ -64,6 +64,7 @@ func TestTemplateEval(t *testing.T) {
 		{"adjacent expressions", `"${ input.name }${ input.n }"`, "Ada3"},
 		{"space around is interpolation", `" ${ input.n }"`, " 3"},
 		{"escaped dollar", `"costs $${ input.n } or ${ input.n }"`, "costs ${ input.n } or 3"},
+		{"escapes and dollars around expressions", `"$$${ input.n }$${$ a$${b ${ input.name }$"`, "$${ input.n }${$ a${b Ada$"},
 		{"braces in string literals", `"${ '}' + \"{\" }"`, "}{"},
 		{"map literal inside", `"${ {'k': '}'}.k }"`, "}"},
 		{"sorted keys", `"${ keys(input.obj) }"`, []any{"a", "z"}},
