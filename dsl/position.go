@@ -38,6 +38,7 @@ type value struct {
 	parent  *value // nil for the document's root
 	key     string // the member's name, in an object parent
 	index   int    // the item's position, in an array parent
+	ptr     string // the JSON pointer, once pointer has built it
 	offset  int    // of the value's first byte
 	boolean bool
 	text    string // a string's decoded value, or a number's literal
@@ -56,26 +57,21 @@ type member struct {
 }
 
 // pointer returns the JSON pointer of v from the document's root. It is
-// built when asked for (for messages, and for the parts of a definition
-// that keep one), not stored in every value.
+// built when first asked for (for messages, and for the parts of a
+// definition that keep one), from its parent's, which is kept too: the
+// values asked for are few, and share their ancestors.
 func (v *value) pointer() string {
-	if v.parent == nil {
-		return ""
+	if v.parent == nil || v.ptr != "" {
+		return v.ptr
 	}
-	var tokens []*value
-	for at := v; at.parent != nil; at = at.parent {
-		tokens = append(tokens, at)
+	token := v.key
+	if v.parent.kind == kindArray {
+		token = strconv.Itoa(v.index)
+	} else {
+		token = escapePointer(token)
 	}
-	var b strings.Builder
-	for i := len(tokens) - 1; i >= 0; i-- {
-		b.WriteByte('/')
-		if t := tokens[i]; t.parent.kind == kindArray {
-			b.WriteString(strconv.Itoa(t.index))
-		} else {
-			b.WriteString(escapePointer(t.key))
-		}
-	}
-	return b.String()
+	v.ptr = v.parent.pointer() + "/" + token
+	return v.ptr
 }
 
 // get returns the member named key, or nil. Objects in definitions are
