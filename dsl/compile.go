@@ -787,6 +787,9 @@ func fold(n node) node {
 }
 
 func (c *checker) stringNode(v *value, at scope) node {
+	if !strings.Contains(v.text, "${") {
+		return newConstant(v.text)
+	}
 	segs, offset, err := splitTemplate(v.text)
 	if err != nil {
 		c.errs = append(c.errs, c.doc.errorAt(v.pointer(), c.doc.stringOffset(v.offset, offset), err.Error()))

@@ -180,7 +180,7 @@ func splitTemplate(s string) ([]segment, int, error) {
 	if !strings.Contains(s, "${") {
 		return []segment{{text: s}}, 0, nil
 	}
-	var segs []segment
+	segs := make([]segment, 0, 2*strings.Count(s, "${")+1)
 	// The current text run is text (built only across a "$${") followed
 	// by s[from:i].
 	text, from := "", 0
