@@ -175,7 +175,8 @@ func (p *jsonParser) intern(b []byte) string {
 
 func (p *jsonParser) newValue(k kind, offset int) *value {
 	if len(p.values) == cap(p.values) {
-		p.values = make([]value, 0, 256)
+		// A value takes at least two bytes of JSON ("1,"), most far more.
+		p.values = make([]value, 0, min(256, len(p.data)/8+8))
 	}
 	p.values = append(p.values, value{kind: k, offset: offset})
 	return &p.values[len(p.values)-1]
