@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"sync/atomic"
 )
 
 // Func is a typed activity: it takes the step's rendered `with` value decoded
@@ -22,8 +23,12 @@ type Registry struct {
 type entry struct {
 	name   string
 	config config
-	call   func(ctx *Context, input json.RawMessage) (json.RawMessage, error)
+	bind   func(input json.RawMessage) (Bound, error)
 }
+
+// Bound is an activity call whose input is decoded: calling it runs the
+// activity with that input and returns the activity's output as JSON.
+type Bound func(ctx *Context) (json.RawMessage, error)
 
 type config struct {
 	description string
@@ -71,24 +76,41 @@ func Register[I, O any](r *Registry, name string, fn Func[I, O], opts ...Option)
 	for _, opt := range opts {
 		opt(&e.config)
 	}
-	e.call = func(ctx *Context, raw json.RawMessage) (json.RawMessage, error) {
+	decode := func(raw json.RawMessage) (I, error) {
 		var in I
 		if len(raw) > 0 && !bytes.Equal(raw, []byte("null")) {
-			dec := json.NewDecoder(bytes.NewReader(raw))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(&in); err != nil {
-				return nil, &Error{Code: "invalid_input", Message: fmt.Sprintf("activity %q: decode input: %v", name, err), Terminal: true, Err: err}
+			if err := decodeStrict(raw, &in); err != nil {
+				return in, &Error{Code: "invalid_input", Message: fmt.Sprintf("activity %q: decode input: %v", name, err), Terminal: true, Err: err}
 			}
 		}
-		out, err := fn(ctx, in)
+		return in, nil
+	}
+	e.bind = func(raw json.RawMessage) (Bound, error) {
+		decoded, err := decode(raw)
 		if err != nil {
 			return nil, err
 		}
-		encoded, err := json.Marshal(out)
-		if err != nil {
-			return nil, &Error{Code: "invalid_output", Message: fmt.Sprintf("activity %q: encode output: %v", name, err), Terminal: true, Err: err}
-		}
-		return encoded, nil
+		var used atomic.Bool
+		return func(ctx *Context) (json.RawMessage, error) {
+			in := decoded
+			if used.Swap(true) {
+				// An earlier call got the decoded value and may have
+				// changed what it points to: this one gets its own.
+				var err error
+				if in, err = decode(raw); err != nil {
+					return nil, err
+				}
+			}
+			out, err := fn(ctx, in)
+			if err != nil {
+				return nil, err
+			}
+			encoded, err := json.Marshal(out)
+			if err != nil {
+				return nil, &Error{Code: "invalid_output", Message: fmt.Sprintf("activity %q: encode output: %v", name, err), Terminal: true, Err: err}
+			}
+			return encoded, nil
+		}, nil
 	}
 	r.entries[name] = e
 }
@@ -131,9 +153,25 @@ func (r *Registry) Errors(name string) ([]string, bool) {
 // Call runs the activity name with a JSON input and returns its JSON output.
 // An unknown name is a terminal error.
 func (r *Registry) Call(ctx *Context, name string, input json.RawMessage) (json.RawMessage, error) {
+	call, err := r.Bind(name, input)
+	if err != nil {
+		return nil, err
+	}
+	return call(ctx)
+}
+
+// Bind does the first half of Call: it decodes input for the activity
+// name, failing as Call fails for an unknown name or an input that does
+// not decode, and returns the call of the activity with that input.
+// Decoding is pure, so a caller can bind before the journaled Run that
+// makes the call and keep only the activity's own work inside the Run.
+// Every call of the Bound gets a value of its own: the first the one
+// decoded here, later ones (a retry) a new decoding, since an activity may
+// have modified its input.
+func (r *Registry) Bind(name string, input json.RawMessage) (Bound, error) {
 	e, ok := r.entries[name]
 	if !ok {
 		return nil, &Error{Code: "unknown_activity", Message: fmt.Sprintf("no activity named %q is registered", name), Terminal: true}
 	}
-	return e.call(ctx, input)
+	return e.bind(input)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,6 +61,53 @@ func TestRegistryCall(t *testing.T) {
 			assert.JSONEq(t, c.want, string(out))
 		})
 	}
+}
+
+// Bind decodes, and fails for a bad input or name, before anything is
+// called; the call it returns runs the activity with the decoded input.
+func TestRegistryBind(t *testing.T) {
+	reg := activities.NewRegistry()
+	calls := 0
+	activities.Register(reg, "greet", func(ctx *activities.Context, in greetIn) (greetOut, error) {
+		calls++
+		return greet(ctx, in)
+	})
+	ctx := activities.NewContext(context.Background(), activities.Context{StepID: "s"}, nil)
+
+	_, err := reg.Bind("greet", json.RawMessage(`{"nme":"ada"}`))
+	assert.Equal(t, "invalid_input", activities.ErrorCode(err))
+	assert.True(t, activities.IsTerminal(err))
+	_, err = reg.Bind("gret", json.RawMessage(`{}`))
+	assert.Equal(t, "unknown_activity", activities.ErrorCode(err))
+	assert.Zero(t, calls)
+
+	call, err := reg.Bind("greet", json.RawMessage(`{"name":"ada"}`))
+	require.NoError(t, err)
+	assert.Zero(t, calls, "binding calls nothing")
+	out, err := call(ctx)
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"greeting":"hello ada"}`, string(out))
+	assert.Equal(t, 1, calls)
+}
+
+// A Bound called again hands the activity a new decoding of its input,
+// not the value an earlier call may have changed.
+func TestBoundCalledTwiceDecodesAgain(t *testing.T) {
+	reg := activities.NewRegistry()
+	var seen []string
+	activities.Register(reg, "append", func(_ *activities.Context, in *struct{ Items []string }) ([]string, error) {
+		in.Items = append(in.Items, "added")
+		seen = append(seen, strings.Join(in.Items, ","))
+		return in.Items, nil
+	})
+	call, err := reg.Bind("append", json.RawMessage(`{"items":["a"]}`))
+	require.NoError(t, err)
+	ctx := activities.NewContext(context.Background(), activities.Context{}, nil)
+	for range 2 {
+		_, err := call(ctx)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, []string{"a,added", "a,added"}, seen)
 }
 
 func TestRegisterTwicePanics(t *testing.T) {

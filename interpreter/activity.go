@@ -62,7 +62,7 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 	}
 	var out any
 	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &out); err != nil {
+		if out, err = unmarshalJSON(raw); err != nil {
 			return nil, stepFailed(s, restate.ToTerminalError(err))
 		}
 	}
@@ -89,7 +89,7 @@ func (r *runner) call(step *dsl.StepInfo, activity string, with *dsl.Template, k
 			return activityCall{}, expressionFailed(step, err)
 		}
 	}
-	input, err := json.Marshal(value)
+	input, err := marshalJSON(value)
 	if err != nil {
 		return activityCall{}, expressionFailed(step, err)
 	}
@@ -116,32 +116,46 @@ func dedupObjectKey(activity, key string) string {
 // key: whichever workflow gets there first, the provider sees one key.
 func (in *interpreter) runDeduped(ctx restate.ObjectContext, call activityCall) (json.RawMessage, error) {
 	call.IdempotencyKey = rea.IdempotencyKey(restate.Key(ctx), rea.Role("dedup"))
-	return rea.RunWithRetry(ctx, call.Retry, func(rctx restate.RunContext) (json.RawMessage, error) {
-		return in.call(rctx, call)
-	})
+	return rea.RunWithRetry(ctx, call.Retry, in.call(call), rawJSONResult)
 }
 
-// call invokes the activity inside a Run and classifies its error.
-func (in *interpreter) call(rctx restate.RunContext, call activityCall) (json.RawMessage, error) {
-	actx := activities.NewContext(rctx, activities.Context{
-		IdempotencyKey: call.IdempotencyKey,
-		WorkflowID:     call.WorkflowID,
-		StepID:         call.StepID,
-		StepPath:       call.StepPath,
-		CallbackID:     call.CallbackID,
-	}, rctx.Log())
-	out, err := in.registry.Call(actx, call.Activity, call.Input)
-	if err != nil {
-		return nil, classify(err)
+// call returns the body of the Run that invokes the activity of call and
+// classifies its error. Its result is json.Marshal's output (see
+// activities.Register), which is what rea.RawJSON, the codec of every
+// activity's Run, requires.
+//
+// The input is decoded now, on the handler's goroutine, not inside the
+// Run: decoding is pure, so the Run needs only its outcome, and the SDK
+// runs each Run's body on a new goroutine, whose small stack encoding/json's
+// deep decoder would grow and copy on every step. A bad input still fails
+// inside the Run, so the journal records the failure as before. A replayed
+// step decodes its input for nothing, as it already renders and encodes it.
+func (in *interpreter) call(call activityCall) func(restate.RunContext) (json.RawMessage, error) {
+	bound, bindErr := in.registry.Bind(call.Activity, call.Input)
+	return func(rctx restate.RunContext) (json.RawMessage, error) {
+		if bindErr != nil {
+			return nil, classify(bindErr)
+		}
+		actx := activities.NewContext(rctx, activities.Context{
+			IdempotencyKey: call.IdempotencyKey,
+			WorkflowID:     call.WorkflowID,
+			StepID:         call.StepID,
+			StepPath:       call.StepPath,
+			CallbackID:     call.CallbackID,
+		}, rctx.Log())
+		out, err := bound(actx)
+		if err != nil {
+			return nil, classify(err)
+		}
+		if limit := in.cfg.limits.maxStepOutput; len(out) > limit {
+			// Terminal, and inside the Run: the journal records this failure
+			// instead of a result Restate might refuse, and retrying would
+			// return the same output.
+			return nil, classify(activities.TerminalErrorf(CodeOutputTooLarge, "%s; return a reference (an id or a URL) to large data instead",
+				sizeError(fmt.Sprintf("activity %s returned an output that", call.Activity), len(out), limit, "WithMaxStepOutputSize")))
+		}
+		return out, nil
 	}
-	if limit := in.cfg.limits.maxStepOutput; len(out) > limit {
-		// Terminal, and inside the Run: the journal records this failure
-		// instead of a result Restate might refuse, and retrying would
-		// return the same output.
-		return nil, classify(activities.TerminalErrorf(CodeOutputTooLarge, "%s; return a reference (an id or a URL) to large data instead",
-			sizeError(fmt.Sprintf("activity %s returned an output that", call.Activity), len(out), limit, "WithMaxStepOutputSize")))
-	}
-	return out, nil
 }
 
 // retryConfig maps a retry block (nil for the default) onto Restate's Run

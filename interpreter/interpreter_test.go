@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/restatedev/sdk-go/encoding"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -332,4 +333,51 @@ func TestDedupRecordsDeclaredFailures(t *testing.T) {
 		assert.Contains(t, terminal(t, err).Message(), "card_declined")
 	}
 	assert.Equal(t, 1, providers.Ledger().Calls[dedupKey])
+}
+
+// An activity's output is journaled as the bytes json.Marshal wrote, which
+// are the bytes Restate's JSON codec journaled before the Run's codec
+// passed them through (rea.RawJSON): characters it escapes for HTML, line
+// separators and text beyond ASCII come out the same, so journals written
+// before replay, and status reads them, as before.
+func TestJournaledOutputIsJSONCodecOutput(t *testing.T) {
+	id := uniqueID(t)
+	with := map[string]any{"html": "<a href='x'>&</a>", "separators": "\u2028\u2029", "text": "ünï ✓ \"quoted\" \\ \t"}
+	encodedWith, err := json.Marshal(with)
+	require.NoError(t, err)
+	definition := []byte(`{"name": "journal-bytes", "steps": [{"id": "echo", "activity": "inspect", "with": ` + string(encodedWith) + `}]}`)
+	_, err = runWorkflow(t, id, definition, nil)
+	require.NoError(t, err)
+	rows, err := restateServer.Query(context.Background(), `SELECT j.entry_json FROM sys_journal j
+		JOIN sys_invocation i ON j.id = i.id
+		WHERE i.target_service_name = 'Reaflow' AND i.target_service_key = '`+id+`' AND j.entry_type = 'Notification: Run'`)
+	require.NoError(t, err)
+	require.Len(t, rows, 1)
+	var entry struct {
+		Notification struct {
+			Completion struct {
+				Run struct {
+					Result struct {
+						Success []byte // an array of byte values
+					} `json:"result"`
+				}
+			}
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(fmt.Sprint(rows[0]["entry_json"])), &entry))
+	journaled := entry.Notification.Completion.Run.Result.Success
+	require.NotEmpty(t, journaled)
+
+	// What the activity returned, encoded as the activity's registry
+	// encodes it...
+	var out inspectOutput
+	require.NoError(t, json.Unmarshal(journaled, &out))
+	assert.Equal(t, with, out.Echo)
+	want, err := json.Marshal(out)
+	require.NoError(t, err)
+	assert.Equal(t, string(want), string(journaled))
+	// ...which Restate's JSON codec leaves as it is.
+	viaJSONCodec, err := encoding.JSONCodec.Marshal(json.RawMessage(journaled))
+	require.NoError(t, err)
+	assert.Equal(t, string(viaJSONCodec), string(journaled))
 }

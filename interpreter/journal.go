@@ -117,8 +117,7 @@ func (j *restateJournal) expired(fut restate.Future) error {
 }
 
 func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
-	fn := func(rctx restate.RunContext) (json.RawMessage, error) { return j.in.call(rctx, call) }
-	fut := restate.RunAsync(j.ctx, fn, call.Retry.Options()...)
+	fut := restate.RunAsync(j.ctx, j.in.call(call), append(call.Retry.Options(), rawJSONResult)...)
 	err := j.wait(fut)
 	var out json.RawMessage
 	if err == nil {
@@ -145,6 +144,10 @@ func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
 	j.cancel = err
 	return out, nil
 }
+
+// rawJSONResult journals an activity's output as the bytes the activity's
+// registry encoded (see interpreter.call), built once rather than per Run.
+var rawJSONResult restate.RunOption = restate.WithCodec(rea.RawJSON)
 
 // cancelGrace is how long a cancelled run waits for the outcome of the
 // activity in flight before it gives the step up as not completed.

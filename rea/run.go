@@ -31,7 +31,9 @@ type RunConfig struct {
 
 // Options returns the Restate Run options for c.
 func (c RunConfig) Options() []restate.RunOption {
-	var opts []restate.RunOption
+	// Room for every option and one more, such as a codec, that callers
+	// append.
+	opts := make([]restate.RunOption, 0, 6)
 	if c.Name != "" {
 		opts = append(opts, restate.WithName(c.Name))
 	}
@@ -53,8 +55,9 @@ func (c RunConfig) Options() []restate.RunOption {
 // RunWithRetry runs fn as one journaled Restate Run retried by c. A
 // restate.TerminalError returned by fn is recorded and never retried; when
 // the retries are used up, Restate records the last error as terminal.
-// After a replay the recorded result is returned without calling fn.
-func RunWithRetry[T any](ctx restate.Context, c RunConfig, fn func(ctx restate.RunContext) (T, error)) (T, error) {
-	out, err := restate.Run(ctx, fn, c.Options()...)
+// After a replay the recorded result is returned without calling fn. opts
+// are further Run options, such as restate.WithCodec(RawJSON).
+func RunWithRetry[T any](ctx restate.Context, c RunConfig, fn func(ctx restate.RunContext) (T, error), opts ...restate.RunOption) (T, error) {
+	out, err := restate.Run(ctx, fn, append(c.Options(), opts...)...)
 	return out, err
 }
