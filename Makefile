@@ -50,7 +50,7 @@ test: $(RESTATE_SERVER) tmux
 # templates, inputs) for FUZZTIME; `make test` runs it briefly. Inputs that
 # fail land in dsl/testdata/fuzz/<target>, where they stay as seeds.
 FUZZTIME ?= 5s
-FUZZ_TARGETS := FuzzLoad FuzzConforms FuzzParseMatchesEncodingJSON FuzzEval FuzzTemplate FuzzValidateInput
+FUZZ_TARGETS := FuzzLoad FuzzConforms FuzzParseMatchesEncodingJSON FuzzDirect FuzzEval FuzzTemplate FuzzValidateInput
 fuzz:
 	$(foreach target,$(FUZZ_TARGETS),$(GO) test -run '^$$' -fuzz '^$(target)$$' -fuzztime $(FUZZTIME) ./dsl &&) true
 

@@ -627,7 +627,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	c.checkReferences(v, src, base, compiled.refs, at)
-	return &Expr{Source: src, Pointer: v.pointer(), written: written, program: compiled.program, path: compiled.path, limits: c.lim}
+	return &Expr{Source: src, Pointer: v.pointer(), written: written, program: compiled.program, direct: compiled.direct, limits: c.lim}
 }
 
 // exprError reports msg at the character runeOffset of the expression

@@ -49,7 +49,7 @@ type Expr struct {
 
 	written string // as it appears in the file, for messages: "${ a + b }"
 	program *vm.Program
-	path    *path // instead of program, for an expression that only reads a value
+	direct  direct // instead of program, for a simple expression
 	limits  *limits
 }
 
@@ -119,11 +119,11 @@ func (e *Expr) EvalString(env *Env) (string, error) {
 }
 
 func (e *Expr) run(env *Env) (any, error) {
-	if e.path != nil {
+	if e.direct != nil {
 		if env == nil {
 			env = &Env{}
 		}
-		out, err := e.path.eval(env)
+		out, err := e.direct.eval(env)
 		if err != nil {
 			return nil, e.fail(err)
 		}
@@ -222,11 +222,12 @@ type exprKey struct {
 	result resultKind
 }
 
-// compiledExpr is one source compiled: a program, or a path, and the
-// references it makes, which the checker judges at every use.
+// compiledExpr is one source compiled: a program, or a direct
+// expression, and the references it makes, which the checker judges at
+// every use.
 type compiledExpr struct {
 	program *vm.Program
-	path    *path
+	direct  direct
 	refs    []reference
 }
 
@@ -236,8 +237,8 @@ func (c *compiledExprs) compile(src string, result resultKind, maxNodes int) (*c
 		return done, nil
 	}
 	done := &compiledExpr{}
-	if p, ok := parsePath(src, maxNodes); ok {
-		done.path, done.refs = p, p.refs
+	if d, refs, ok := parseDirect(src, result, maxNodes); ok {
+		done.direct, done.refs = d, refs
 	} else {
 		refs := &referenceCollector{}
 		program, err := compileExprSource(src, c.cfg, refs, true)

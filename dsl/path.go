@@ -2,15 +2,37 @@ package dsl
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
+
+	"github.com/expr-lang/expr/vm/runtime"
 )
 
+// direct is an expression simple enough to be evaluated without expr: a
+// path, or a path compared with a literal. Most template expressions are
+// paths, and most guards compare one with a constant. expr would compile
+// each into a program (about ten microseconds, most of the cost of loading
+// a large definition) and run it in its VM; a direct expression is parsed
+// by hand and evaluated with the result expr gives (TestDirectMatchesExpr,
+// FuzzDirect).
+type direct interface {
+	eval(env *Env) (any, error)
+}
+
+// parseDirect returns src as a direct expression, with the references it
+// makes, or false if expr must compile it.
+func parseDirect(src string, result resultKind, maxNodes int) (direct, []reference, bool) {
+	if p, ok := parsePath(src, maxNodes); ok {
+		return p, p.refs, true
+	}
+	if c, ok := parseComparison(src, maxNodes); ok && result != resultString {
+		return c, c.left.refs, true
+	}
+	return nil, nil, false
+}
+
 // path is an expression that only reads a value: a root name followed by
-// member names, such as steps.charge.output.id or item.sku. Most template
-// expressions are such paths. expr would compile each into a program (about
-// ten microseconds, most of the cost of loading a large definition) and run
-// it in its VM; a path is parsed by hand and evaluated by walking maps,
-// with the result expr would give (TestPathMatchesExpr).
+// member names, such as steps.charge.output.id or item.sku.
 type path struct {
 	root    string
 	members []string
@@ -104,4 +126,142 @@ func (p *path) eval(env *Env) (any, error) {
 		}
 	}
 	return v, nil
+}
+
+// comparison is a path compared with a literal: input.amount > 1000,
+// steps.check.output.status == 'ok', vars.next != nil.
+type comparison struct {
+	left  *path
+	op    string
+	right any // int, float64, string, bool or nil, as expr reads the literal
+}
+
+var comparisonOps = []string{"==", "!=", "<=", ">=", "<", ">"}
+
+// parseComparison matches <path> <op> <literal>, where the literal is an
+// integer or decimal number, a string in quotes with no escapes or quotes
+// in it, true, false or nil. Anything else is left to expr.
+func parseComparison(src string, maxNodes int) (*comparison, bool) {
+	at := strings.IndexAny(src, "=!<>")
+	if at < 0 {
+		return nil, false
+	}
+	c := &comparison{}
+	for _, op := range comparisonOps {
+		if strings.HasPrefix(src[at:], op) {
+			c.op = op
+			break
+		}
+	}
+	if c.op == "" {
+		return nil, false
+	}
+	left, ok := parsePath(src[:at], maxNodes-2)
+	if !ok || len(left.members) == 0 && (left.root == "steps" || left.root == "vars") {
+		// steps and vars are maps to expr's type checker, which refuses
+		// to compare one with a literal at load time.
+		return nil, false
+	}
+	c.left = left
+	if c.right, ok = parseLiteral(strings.Trim(src[at+len(c.op):], " \t\r\n")); !ok {
+		return nil, false
+	}
+	return c, true
+}
+
+func parseLiteral(s string) (any, bool) {
+	switch s {
+	case "true":
+		return true, true
+	case "false":
+		return false, true
+	case "nil":
+		return nil, true
+	case "":
+		return nil, false
+	}
+	if q := s[0]; q == '\'' || q == '"' {
+		if len(s) < 2 || s[len(s)-1] != q {
+			return nil, false
+		}
+		text := s[1 : len(s)-1]
+		if strings.ContainsAny(text, "\\'\"") || !printableASCII(text) {
+			return nil, false
+		}
+		return text, true
+	}
+	digits := strings.TrimPrefix(s, "-")
+	whole, fraction, decimal := strings.Cut(digits, ".")
+	if !allDigits(whole) || len(whole) > 1 && whole[0] == '0' || decimal && !allDigits(fraction) {
+		return nil, false
+	}
+	if decimal {
+		f, err := strconv.ParseFloat(s, 64)
+		return f, err == nil
+	}
+	n, err := strconv.Atoi(s)
+	return n, err == nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+// eval compares as expr's VM does, with expr's own functions: equality
+// between any two values (numbers by value, whatever their Go type), order
+// between numbers or between strings, an error for any other order.
+func (c *comparison) eval(env *Env) (any, error) {
+	a, err := c.left.eval(env)
+	if err != nil {
+		return nil, err
+	}
+	switch c.op {
+	case "==":
+		return runtime.Equal(a, c.right), nil
+	case "!=":
+		return !runtime.Equal(a, c.right), nil
+	}
+	if !ordered(a, c.right) {
+		return nil, fmt.Errorf("invalid operation: %T %s %T", a, c.op, c.right)
+	}
+	switch c.op {
+	case "<":
+		return runtime.Less(a, c.right), nil
+	case "<=":
+		return runtime.LessOrEqual(a, c.right), nil
+	case ">":
+		return runtime.More(a, c.right), nil
+	default:
+		return runtime.MoreOrEqual(a, c.right), nil
+	}
+}
+
+// ordered reports whether expr's order functions accept a and b, for the
+// values expressions see (JSON values, and ints from expr's arithmetic).
+func ordered(a, b any) bool {
+	switch a.(type) {
+	case int, float64:
+		switch b.(type) {
+		case int, float64:
+			return true
+		}
+	case string:
+		_, ok := b.(string)
+		return ok
+	}
+	return false
 }
