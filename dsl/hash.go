@@ -29,8 +29,8 @@ func hashOf(canonical []byte) string {
 // each value is, so that the canonical form of any part of the definition
 // is a slice of the whole one.
 func writeCanonical(b *bytes.Buffer, v *value, root bool) {
-	v.canonStart = b.Len()
-	defer func() { v.canonEnd = b.Len() }()
+	v.canonStart = int32(b.Len())
+	defer func() { v.canonEnd = int32(b.Len()) }()
 	switch v.kind {
 	case kindNull:
 		b.WriteString("null")
@@ -54,16 +54,29 @@ func writeCanonical(b *bytes.Buffer, v *value, root bool) {
 		}
 		b.WriteByte(']')
 	case kindObject:
-		members := slices.Clone(v.members)
-		if root {
-			members = slices.DeleteFunc(members, func(m member) bool { return m.key == "$schema" })
+		// Write the members in key order without copying them: sort
+		// their positions, on the stack for objects of usual size.
+		var small [16]int
+		order := small[:0]
+		for i, m := range v.members {
+			if !root || m.key != "$schema" {
+				order = append(order, i)
+			}
 		}
-		slices.SortFunc(members, func(a, b member) int { return strings.Compare(a.key, b.key) })
+		if len(order) > len(small) {
+			slices.SortFunc(order, func(a, b int) int { return strings.Compare(v.members[a].key, v.members[b].key) })
+		}
+		for i := 1; i < len(order) && len(order) <= len(small); i++ {
+			for j := i; j > 0 && v.members[order[j]].key < v.members[order[j-1]].key; j-- {
+				order[j], order[j-1] = order[j-1], order[j]
+			}
+		}
 		b.WriteByte('{')
-		for i, m := range members {
+		for i, at := range order {
 			if i > 0 {
 				b.WriteByte(',')
 			}
+			m := v.members[at]
 			writeString(b, m.key)
 			b.WriteByte(':')
 			writeCanonical(b, m.value, false)

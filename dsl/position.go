@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -33,21 +32,22 @@ func (k kind) String() string {
 // assign in that order), numbers as written (the canonical form keeps
 // them), and the byte offset of every value and key, so any JSON pointer
 // can be turned into a line and column.
+//
+// A definition has thousands of values, so the fields are packed.
 type value struct {
 	kind    kind
+	boolean bool
+	index   int32  // the value's position in its parent's members or items
 	parent  *value // nil for the document's root
-	key     string // the member's name, in an object parent
-	index   int    // the item's position, in an array parent
 	ptr     string // the JSON pointer, once pointer has built it
 	offset  int    // of the value's first byte
-	boolean bool
 	text    string // a string's decoded value, or a number's literal
 	members []member
 	items   []*value
 
 	// canonStart and canonEnd locate the value in the canonical form last
 	// written of a tree holding it (see writeCanonical).
-	canonStart, canonEnd int
+	canonStart, canonEnd int32
 }
 
 type member struct {
@@ -64,11 +64,11 @@ func (v *value) pointer() string {
 	if v.parent == nil || v.ptr != "" {
 		return v.ptr
 	}
-	token := v.key
+	var token string
 	if v.parent.kind == kindArray {
-		token = strconv.Itoa(v.index)
+		token = strconv.Itoa(int(v.index))
 	} else {
-		token = escapePointer(token)
+		token = escapePointer(v.parent.members[v.index].key)
 	}
 	v.ptr = v.parent.pointer() + "/" + token
 	return v.ptr
@@ -146,10 +146,13 @@ type jsonParser struct {
 	maxDepth int
 	values   []value // allocated in chunks: a definition has thousands
 
-	// Members and items are gathered on these stacks and copied into a
-	// slice of the right size when their object or array ends.
-	members []member
-	items   []*value
+	// Members and items are gathered on these stacks and copied into the
+	// arenas, which hand out slices of the right size, when their object
+	// or array ends.
+	members     []member
+	items       []*value
+	memberArena []member
+	itemArena   []*value
 	// keys holds one copy of each short key: a definition repeats its
 	// keys ("id", "activity", "with") in every step.
 	keys map[string]string
@@ -173,13 +176,31 @@ func (p *jsonParser) intern(b []byte) string {
 	return s
 }
 
+// blockSize is how many values, members or items the parser allocates at
+// once: a value takes at least two bytes of JSON ("1,"), most far more, so
+// a small document gets small blocks.
+func (p *jsonParser) blockSize() int {
+	return min(256, len(p.data)/8+8)
+}
+
 func (p *jsonParser) newValue(k kind, offset int) *value {
 	if len(p.values) == cap(p.values) {
-		// A value takes at least two bytes of JSON ("1,"), most far more.
-		p.values = make([]value, 0, min(256, len(p.data)/8+8))
+		p.values = make([]value, 0, p.blockSize())
 	}
 	p.values = append(p.values, value{kind: k, offset: offset})
 	return &p.values[len(p.values)-1]
+}
+
+// keep copies list into the arena, a new block of which (of at least block
+// elements) it allocates when the current one is full, and returns the copy, capped so that appending
+// to it cannot overwrite what follows.
+func keep[T any](arena *[]T, list []T, block int) []T {
+	if len(list) > cap(*arena)-len(*arena) {
+		*arena = make([]T, 0, max(len(list), block))
+	}
+	start := len(*arena)
+	*arena = append(*arena, list...)
+	return (*arena)[start:len(*arena):len(*arena)]
 }
 
 func (p *jsonParser) skipSpace() {
@@ -219,13 +240,13 @@ func (p *jsonParser) parse(depth int) (*value, *Error) {
 			if err != nil {
 				return nil, err
 			}
-			item.parent, item.index = v, len(p.items)-base
+			item.parent, item.index = v, int32(len(p.items)-base)
 			p.items = append(p.items, item)
 			if !p.next(']') {
 				return nil, p.syntaxError()
 			}
 			if p.data[p.pos-1] == ']' {
-				v.items = slices.Clone(p.items[base:])
+				v.items = keep(&p.itemArena, p.items[base:], p.blockSize())
 				p.items = p.items[:base]
 				return v, nil
 			}
@@ -425,7 +446,7 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 		if perr != nil {
 			return perr
 		}
-		val.parent, val.key = v, key
+		val.parent, val.index = v, int32(len(p.members)-base)
 		p.members = append(p.members, member{key: key, keyOffset: keyOffset, value: val})
 		if n := len(p.members) - base; seen == nil && n > 16 {
 			seen = make(map[string]int, 32)
@@ -439,7 +460,7 @@ func (p *jsonParser) parseMembers(v *value, depth int) *Error {
 			return p.syntaxError()
 		}
 		if p.data[p.pos-1] == '}' {
-			v.members = slices.Clone(p.members[base:])
+			v.members = keep(&p.memberArena, p.members[base:], p.blockSize())
 			p.members = p.members[:base]
 			return nil
 		}
