@@ -607,7 +607,9 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	if c.compiled == nil {
-		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), bySource: map[exprKey]*compiledExpr{}}
+		// Sized for an expression in every hundred bytes, roughly what
+		// definitions hold, so that it rarely grows.
+		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), bySource: make(map[exprKey]*compiledExpr, len(c.doc.data)/100)}
 	}
 	compiled, err := c.compiled.compile(src, result, c.lim.maxExprNodes)
 	if err != nil {

@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"math/big"
+	"regexp"
 	"slices"
 	"strconv"
 	"unicode/utf8"
@@ -128,7 +129,7 @@ func objectConforms(s *jsonschema.Schema, v *value) bool {
 				return false
 			}
 		}
-		for pattern, sub := range s.PatternProperties {
+		for pattern, sub := range patternProperties(s) {
 			if pattern.MatchString(m.key) {
 				evaluated = true
 				if !conforms(sub, m.value) {
@@ -151,6 +152,16 @@ func objectConforms(s *jsonschema.Schema, v *value) bool {
 		}
 	}
 	return true
+}
+
+// patternProperties returns s.PatternProperties, or nil when it is empty:
+// ranging over an empty map still costs setting up an iterator, for every
+// member of every object.
+func patternProperties(s *jsonschema.Schema) map[*regexp.Regexp]*jsonschema.Schema {
+	if len(s.PatternProperties) == 0 {
+		return nil
+	}
+	return s.PatternProperties
 }
 
 // hasType reports whether v is of one of the JSON Schema types; an

@@ -63,8 +63,9 @@ func parsePath(src string, maxNodes int) (*path, bool) {
 	}
 	p := &path{}
 	offset := start // the source is ASCII up to here, so bytes count runes
-	for i, name := range strings.Split(body, ".") {
-		if !isIdentifier(name) || exprKeywords[name] {
+	for i := 0; body != ""; i++ {
+		name, rest, more := strings.Cut(body, ".")
+		if !isIdentifier(name) || exprKeywords[name] || more && rest == "" {
 			return nil, false
 		}
 		if i == 0 {
@@ -84,6 +85,7 @@ func parsePath(src string, maxNodes int) (*path, bool) {
 			p.refs[0].field = name
 		}
 		offset += len(name) + 1
+		body = rest
 	}
 	return p, true
 }
