@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/santhosh-tekuri/jsonschema/v5"
@@ -18,8 +19,16 @@ import (
 // no, the validator runs to say why. A schema using keywords conforms does
 // not implement (see conformable) is left to the validator.
 // TestConformsAgreesWithTheValidator and FuzzConforms compare the two.
+//
+// Only the workflow schema's own schemas are decided here. Another
+// resource it refers to (the meta-schema) is handed to the validator where
+// it is entered: its $dynamicRef resolves through the schemas validated on
+// the way to it, and validating one of its inner schemas on its own would
+// resolve them differently (a nested input schema would be checked only
+// against the applicator vocabulary, so {"properties": {"a": {"type": 5}}}
+// would pass).
 func conforms(s *jsonschema.Schema, v *value) bool {
-	if !conformable(s) {
+	if !conformable(s) || !inWorkflowSchema(s) {
 		return s.Validate(v.toAny()) == nil
 	}
 	if s.Always != nil {
@@ -212,4 +221,12 @@ func conformable(s *jsonschema.Schema) bool {
 		!s.RegexProperties && len(s.Dependencies) == 0 && len(s.DependentSchemas) == 0 && s.UnevaluatedProperties == nil &&
 		!s.UniqueItems && s.Items == nil && s.AdditionalItems == nil && s.Contains == nil && s.UnevaluatedItems == nil &&
 		s.ContentEncoding == "" && s.ContentMediaType == "" && s.ContentSchema == nil && s.MultipleOf == nil && len(s.Extensions) == 0
+}
+
+// inWorkflowSchema reports whether s is part of the workflow schema's own
+// file, which has no $dynamicAnchor or $recursiveAnchor: entering another
+// resource by validating it from its first schema then starts the
+// validator's dynamic scope as a validation of the whole document would.
+func inWorkflowSchema(s *jsonschema.Schema) bool {
+	return s.Location == schemaURL || strings.HasPrefix(s.Location, schemaURL+"#")
 }

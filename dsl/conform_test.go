@@ -101,3 +101,26 @@ func FuzzConforms(f *testing.F) {
 		}
 	})
 }
+
+// The schemas a definition holds are checked against the meta-schema,
+// whose $dynamicRef must resolve as in a validation of the whole document:
+// to the full meta-schema, not to the vocabulary meta-schema holding it.
+func TestConformsChecksNestedSchemasWithTheWholeMetaSchema(t *testing.T) {
+	for _, schema := range []string{
+		`{"properties": {"a": {"type": 5}}}`,
+		`{"items": {"minLength": "x"}}`,
+		`{"allOf": [{"type": 5}]}`,
+		`{"properties": {"a": {"properties": {"b": {"required": 1}}}}}`,
+		`{"properties": {"a": {"type": "string"}}}`,
+	} {
+		for _, src := range []string{
+			`{"name": "x", "steps": [{"id": "a", "activity": "x"}], "input": ` + schema + `}`,
+			`{"name": "x", "steps": [{"id": "a", "await": {"signal": "s", "schema": ` + schema + `}}]}`,
+		} {
+			doc, perr := parseDocument("x.json", []byte(src), DefaultMaxDepth)
+			require.Nil(t, perr, src)
+			err := workflowSchema.Validate(doc.root.toAny())
+			assert.Equal(t, err == nil, conforms(workflowSchema, doc.root), "%s: the validator says %v", src, err)
+		}
+	}
+}
