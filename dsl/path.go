@@ -54,11 +54,12 @@ var exprKeywords = map[string]bool{
 
 // parsePath returns src as a path, or false if it is any other expression.
 // maxNodes is the definition's limit on expression nodes: a longer path is
-// left to expr, which reports it.
+// left to expr, which reports it. expr counts the root's identifier and,
+// for each member, a member node and the string node of its name.
 func parsePath(src string, maxNodes int) (*path, bool) {
 	start := len(src) - len(strings.TrimLeft(src, " \t\r\n"))
 	body := strings.TrimRight(src[start:], " \t\r\n")
-	if body == "" || strings.Count(body, ".")+1 > maxNodes {
+	if body == "" || 2*strings.Count(body, ".")+1 > maxNodes {
 		return nil, false
 	}
 	p := &path{}
@@ -158,14 +159,21 @@ func parseComparison(src string, maxNodes int) (*comparison, bool) {
 	if c.op == "" {
 		return nil, false
 	}
-	left, ok := parsePath(src[:at], maxNodes-2)
+	// The comparison takes a node, and the literal one more: two for a
+	// negative number, which expr reads as a minus applied to a number.
+	literal := strings.Trim(src[at+len(c.op):], " \t\r\n")
+	literalNodes := 1
+	if strings.HasPrefix(literal, "-") {
+		literalNodes = 2
+	}
+	left, ok := parsePath(src[:at], maxNodes-1-literalNodes)
 	if !ok || len(left.members) == 0 && (left.root == "steps" || left.root == "vars") {
 		// steps and vars are maps to expr's type checker, which refuses
 		// to compare one with a literal at load time.
 		return nil, false
 	}
 	c.left = left
-	if c.right, ok = parseLiteral(strings.Trim(src[at+len(c.op):], " \t\r\n")); !ok {
+	if c.right, ok = parseLiteral(literal); !ok {
 		return nil, false
 	}
 	return c, true

@@ -104,3 +104,19 @@ func FuzzDirect(f *testing.F) {
 		compareWithExpr(t, src, d, refs)
 	})
 }
+
+// A direct expression must be refused where expr would exceed the node
+// limit: expr counts two nodes per member (the member and its name), one
+// for the comparison and two for a negative literal.
+func TestParseDirectCountsNodesAsExpr(t *testing.T) {
+	for _, src := range []string{
+		"input", "input.a", "input.a.b.c", "input.a > 1", "input.a > -1", "input.a >= -1.5",
+		"input.a == nil", "input > 1.5", "input.a.b == 'x'", "item.a.b.c.d != true",
+	} {
+		for maxNodes := 1; maxNodes <= 12; maxNodes++ {
+			_, _, direct := parseDirect(src, resultAny, maxNodes)
+			_, err := compileExprSource(src, newExprConfig(maxNodes), &referenceCollector{}, true)
+			assert.Equal(t, err == nil, direct, "%q with at most %d nodes: expr says %v", src, maxNodes, err)
+		}
+	}
+}
