@@ -182,12 +182,24 @@ func splitTemplate(s string) ([]segment, int, error) {
 	}
 	segs := make([]segment, 0, 2*strings.Count(s, "${")+1)
 	// The current text run is text (built only across a "$${") followed
-	// by s[from:i].
-	text, from := "", 0
+	// by s[from:i]. A builder, not string concatenation: a string of many
+	// "$${" would be copied again at each one.
+	var text strings.Builder
+	from := 0
+	run := func(end int) string {
+		if text.Len() == 0 {
+			return s[from:end]
+		}
+		text.WriteString(s[from:end])
+		out := text.String()
+		text.Reset()
+		return out
+	}
 	for i := 0; i < len(s); {
 		switch {
 		case strings.HasPrefix(s[i:], "$${"):
-			text += s[from:i] + "${"
+			text.WriteString(s[from:i])
+			text.WriteString("${")
 			i += 3
 			from = i
 		case strings.HasPrefix(s[i:], "${"):
@@ -195,12 +207,12 @@ func splitTemplate(s string) ([]segment, int, error) {
 			if err != nil {
 				return nil, i, err
 			}
-			if run := text + s[from:i]; run != "" {
-				segs = append(segs, segment{text: run})
+			if part := run(i); part != "" {
+				segs = append(segs, segment{text: part})
 			}
 			segs = append(segs, segment{text: s[i+2 : end], isExpr: true, start: i + 2, written: s[i : end+1]})
 			i = end + 1
-			text, from = "", i
+			from = i
 		default:
 			next := strings.IndexByte(s[i+1:], '$')
 			if next < 0 {
@@ -210,8 +222,8 @@ func splitTemplate(s string) ([]segment, int, error) {
 			}
 		}
 	}
-	if run := text + s[from:]; run != "" || len(segs) == 0 {
-		segs = append(segs, segment{text: run})
+	if part := run(len(s)); part != "" || len(segs) == 0 {
+		segs = append(segs, segment{text: part})
 	}
 	return segs, 0, nil
 }
