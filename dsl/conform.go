@@ -127,6 +127,11 @@ func objectConforms(s *jsonschema.Schema, v *value) bool {
 			}
 		}
 	}
+	if len(s.Properties) == 0 && len(s.PatternProperties) == 0 && s.PropertyNames == nil && s.AdditionalProperties == nil {
+		// Nothing applies to the members (a oneOf alternative that only
+		// requires one, say).
+		return true
+	}
 	for _, m := range v.members {
 		if s.PropertyNames != nil && !conforms(s.PropertyNames, &value{kind: kindString, text: m.key}) {
 			return false

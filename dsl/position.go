@@ -187,8 +187,12 @@ func (p *jsonParser) newValue(k kind, offset int) *value {
 	if len(p.values) == cap(p.values) {
 		p.values = make([]value, 0, p.blockSize())
 	}
-	p.values = append(p.values, value{kind: k, offset: offset})
-	return &p.values[len(p.values)-1]
+	// The block is zeroed already: set the two fields in place rather
+	// than copy a whole value in.
+	p.values = p.values[:len(p.values)+1]
+	v := &p.values[len(p.values)-1]
+	v.kind, v.offset = k, offset
+	return v
 }
 
 // keep copies list into the arena, a new block of which (of at least block
