@@ -1,8 +1,11 @@
 package dsl_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -73,4 +76,22 @@ func TestChildDefinitionFileErrors(t *testing.T) {
 			assert.ElementsMatch(t, want, got)
 		})
 	}
+}
+
+// An inline child shares its parent's document, but not its size: each of
+// many children in a large file must not allocate as much as the file.
+func TestManyInlineChildrenInALargeFile(t *testing.T) {
+	steps := make([]string, 300)
+	for i := range steps {
+		steps[i] = fmt.Sprintf(`{"id": "w%d", "workflow": {"definition": {"name": "c", "steps": [{"id": "a", "activity": "http"}]}}}`, i)
+	}
+	def := []byte(`{"name": "p", "description": "` + strings.Repeat("x", 800_000) + `", "steps": [` + strings.Join(steps, ",") + `]}`)
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	_, err := dsl.Load("p.json", def)
+	runtime.ReadMemStats(&after)
+	require.NoError(t, err)
+	// About 3 MB; 250 MB when every child's canonical buffer was sized
+	// by the file.
+	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(60<<20), "bytes allocated")
 }

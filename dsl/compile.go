@@ -133,7 +133,14 @@ func (c *checker) compile() *Program {
 	if in := root.get("input"); in != nil {
 		p.input = c.compileUserSchema(in, "input")
 	}
-	p.Canonical = canonical(root, len(c.doc.data))
+	// The buffer is sized for the whole file, but an inline child
+	// definition shares its parent's document: sized so, each of thousands
+	// of children would allocate as much as the file.
+	sizeHint := len(c.doc.data)
+	if root.parent != nil {
+		sizeHint = 0
+	}
+	p.Canonical = canonical(root, sizeHint)
 	p.Hash = hashOf(p.Canonical)
 	for _, pending := range c.templates {
 		// Writing the definition's canonical form recorded where each of
