@@ -477,7 +477,7 @@ func (p *jsonParser) syntaxError() *Error {
 	var syntax *json.SyntaxError
 	err := json.Unmarshal(p.data, new(json.RawMessage))
 	switch {
-	case errors.As(err, &syntax) && syntax.Error() == "unexpected end of JSON input":
+	case errors.As(err, &syntax) && (syntax.Error() == "unexpected end of JSON input" || p.endsInToken(syntax)):
 		return p.errorAt(len(p.data), "invalid JSON: unexpected end of input")
 	case errors.As(err, &syntax):
 		// Its offset counts the offending byte.
@@ -487,6 +487,15 @@ func (p *jsonParser) syntaxError() *Error {
 		// two parsers, which FuzzParseMatchesEncodingJSON looks for.
 		return p.errorAt(p.pos, "invalid JSON")
 	}
+}
+
+// endsInToken reports whether err is encoding/json's complaint about a
+// document that ends inside a number or a literal ("-", "1.", "tru"): at
+// the end of its input the scanner steps over a space it makes up, and
+// reports that invalid character ' ', which is not in the file.
+func (p *jsonParser) endsInToken(err *json.SyntaxError) bool {
+	n := len(p.data)
+	return err.Offset == int64(n) && strings.HasPrefix(err.Error(), "invalid character ' '") && (n == 0 || p.data[n-1] != ' ')
 }
 
 func (p *jsonParser) errorAt(offset int, msg string) *Error {

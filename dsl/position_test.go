@@ -43,6 +43,13 @@ func TestParseErrorsAreLocated(t *testing.T) {
 		{"{\n  \"a\": 1\n  \"b\": 2\n}", `f.json:3:3: invalid JSON: invalid character '"' after object key:value pair`, 10},
 		{`{"a": [1, 2}`, `f.json:1:12: invalid JSON: invalid character '}' after array element`, 10},
 		{`{"a": `, `f.json:1:7: invalid JSON: unexpected end of input`, 10},
+		// encoding/json's scanner ends a number or literal with a space of
+		// its own, which is not to be blamed on the file.
+		{`-`, `f.json:1:2: invalid JSON: unexpected end of input`, 10},
+		{`{"a": tru`, `f.json:1:10: invalid JSON: unexpected end of input`, 10},
+		{`[1.`, `f.json:1:4: invalid JSON: unexpected end of input`, 10},
+		{`[1e+`, `f.json:1:5: invalid JSON: unexpected end of input`, 10},
+		{`[tru `, `f.json:1:5: invalid JSON: invalid character ' ' in literal true (expecting 'e')`, 10},
 		{`{"a": 1} {"b": 2}`, `f.json:1:10: unexpected data after the top-level value`, 10},
 		{`{"a": 1, "a": 2}`, `f.json:1:10: duplicate key "a" (first at line 1)`, 10},
 		{`{"n": 1e999}`, `f.json:1:7: number 1e999 is out of range: numbers must fit a 64-bit float (at most about 1.8e308)`, 10},
