@@ -2,6 +2,7 @@ package dsl
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -125,7 +126,8 @@ func (p *path) eval(env *Env) (any, error) {
 		case nil:
 			return nil, fmt.Errorf("cannot fetch %s from <nil>", name)
 		default:
-			return nil, fmt.Errorf("cannot fetch %s from %s", name, describe(v))
+			// The type alone: the value may be a long string.
+			return nil, fmt.Errorf("cannot fetch %s from %s", name, typeName(reflect.TypeOf(v)))
 		}
 	}
 	return v, nil
@@ -275,3 +277,4 @@ func ordered(a, b any) bool {
 	}
 	return false
 }
+

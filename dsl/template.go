@@ -43,7 +43,10 @@ func (t *Template) Eval(env *Env) (any, error) {
 
 // MarshalJSON returns the template as written (canonical JSON), not a
 // rendering: it is what a status page or a log shows for the step.
-func (t *Template) MarshalJSON() ([]byte, error) { return t.raw, nil }
+func (t *Template) MarshalJSON() ([]byte, error) {
+	// raw is part of the program's canonical form: hand out a copy.
+	return bytes.Clone(t.raw), nil
+}
 
 // node is one part of a compiled template. eval returns the value and its
 // size as JSON, roughly, so that a template's total is known without
