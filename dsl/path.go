@@ -277,4 +277,3 @@ func ordered(a, b any) bool {
 	}
 	return false
 }
-
