@@ -30,7 +30,6 @@ func hashOf(canonical []byte) string {
 // is a slice of the whole one.
 func writeCanonical(b *bytes.Buffer, v *value, root bool) {
 	v.canonStart = int32(b.Len())
-	defer func() { v.canonEnd = int32(b.Len()) }()
 	switch v.kind {
 	case kindNull:
 		b.WriteString("null")
@@ -83,6 +82,7 @@ func writeCanonical(b *bytes.Buffer, v *value, root bool) {
 		}
 		b.WriteByte('}')
 	}
+	v.canonEnd = int32(b.Len())
 }
 
 func writeString(b *bytes.Buffer, s string) {

@@ -58,8 +58,8 @@ var exprKeywords = map[string]bool{
 // left to expr, which reports it. expr counts the root's identifier and,
 // for each member, a member node and the string node of its name.
 func parsePath(src string, maxNodes int) (*path, bool) {
-	start := len(src) - len(strings.TrimLeft(src, " \t\r\n"))
-	body := strings.TrimRight(src[start:], " \t\r\n")
+	body := trimSpace(src)
+	start := strings.Index(src, body)
 	if body == "" || 2*strings.Count(body, ".")+1 > maxNodes {
 		return nil, false
 	}
@@ -163,7 +163,7 @@ func parseComparison(src string, maxNodes int) (*comparison, bool) {
 	}
 	// The comparison takes a node, and the literal one more: two for a
 	// negative number, which expr reads as a minus applied to a number.
-	literal := strings.Trim(src[at+len(c.op):], " \t\r\n")
+	literal := trimSpace(src[at+len(c.op):])
 	literalNodes := 1
 	if strings.HasPrefix(literal, "-") {
 		literalNodes = 2
@@ -276,4 +276,17 @@ func ordered(a, b any) bool {
 		return ok
 	}
 	return false
+}
+
+// trimSpace removes the white space expr skips around tokens.
+// strings.Trim would build its set of characters on every call.
+func trimSpace(s string) string {
+	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
+	for s != "" && isSpace(s[0]) {
+		s = s[1:]
+	}
+	for s != "" && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
 }
