@@ -616,9 +616,9 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 	if c.compiled == nil {
 		// Sized for an expression in every hundred bytes, roughly what
 		// definitions hold, so that it rarely grows.
-		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), bySource: make(map[exprKey]*compiledExpr, len(c.doc.data)/100)}
+		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), maxNodes: c.lim.maxExprNodes, bySource: make(map[exprKey]*compiledExpr, len(c.doc.data)/100)}
 	}
-	compiled, err := c.compiled.compile(src, result, c.lim.maxExprNodes)
+	compiled, err := c.compiled.compile(src, result)
 	if err != nil {
 		runeOffset, msg := 0, err.Error()
 		var fe *file.Error

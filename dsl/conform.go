@@ -1,6 +1,7 @@
 package dsl
 
 import (
+	"cmp"
 	"math/big"
 	"regexp"
 	"slices"
@@ -69,12 +70,8 @@ func conforms(s *jsonschema.Schema, v *value) bool {
 			return false
 		}
 	case kindNumber:
-		if s.Minimum != nil || s.Maximum != nil || s.ExclusiveMinimum != nil || s.ExclusiveMaximum != nil {
-			n, ok := number(v.text)
-			if !ok || s.Minimum != nil && n.Cmp(s.Minimum) < 0 || s.Maximum != nil && n.Cmp(s.Maximum) > 0 ||
-				s.ExclusiveMinimum != nil && n.Cmp(s.ExclusiveMinimum) <= 0 || s.ExclusiveMaximum != nil && n.Cmp(s.ExclusiveMaximum) >= 0 {
-				return false
-			}
+		if !inRange(s, v.text) {
+			return false
 		}
 	}
 	for _, sub := range s.AllOf {
@@ -168,6 +165,38 @@ func objectConforms(s *jsonschema.Schema, v *value) bool {
 	return true
 }
 
+// inRange reports whether the number literal text is within s's bounds.
+func inRange(s *jsonschema.Schema, text string) bool {
+	within := true
+	check := func(bound *big.Rat, allowed func(cmp int) bool) {
+		if bound != nil && within {
+			c, ok := compareNumber(text, bound)
+			within = ok && allowed(c)
+		}
+	}
+	check(s.Minimum, func(c int) bool { return c >= 0 })
+	check(s.Maximum, func(c int) bool { return c <= 0 })
+	check(s.ExclusiveMinimum, func(c int) bool { return c > 0 })
+	check(s.ExclusiveMaximum, func(c int) bool { return c < 0 })
+	return within
+}
+
+// compareNumber compares a number literal with a bound, exactly. An
+// integer and an integral bound that fit an int64, the usual case
+// (attempts, concurrency), compare without building a big.Rat.
+func compareNumber(text string, bound *big.Rat) (int, bool) {
+	if bound.IsInt() && bound.Num().IsInt64() && allDigits(strings.TrimPrefix(text, "-")) {
+		if n, err := strconv.ParseInt(text, 10, 64); err == nil {
+			return cmp.Compare(n, bound.Num().Int64()), true
+		}
+	}
+	n, ok := new(big.Rat).SetString(text)
+	if !ok {
+		return 0, false
+	}
+	return n.Cmp(bound), true
+}
+
 // patternProperties returns s.PatternProperties, or nil when it is empty:
 // ranging over an empty map still costs setting up an iterator, for every
 // member of every object.
@@ -186,8 +215,8 @@ func hasType(types []string, v *value) bool {
 		case t == v.kind.String():
 			return true
 		case t == "integer" && v.kind == kindNumber:
-			if smallInts[v.text] != nil {
-				return true
+			if allDigits(strings.TrimPrefix(v.text, "-")) {
+				return true // no fraction, no exponent: the common case, without big.Rat
 			}
 			if n, ok := new(big.Rat).SetString(v.text); ok && n.IsInt() {
 				return true
@@ -195,24 +224,6 @@ func hasType(types []string, v *value) bool {
 		}
 	}
 	return false
-}
-
-// smallInts holds the exact values of the integers definitions write most
-// (attempts, concurrency, sizes), so that checking them allocates nothing.
-var smallInts = func() map[string]*big.Rat {
-	m := make(map[string]*big.Rat, 1001)
-	for i := range 1001 {
-		m[strconv.Itoa(i)] = big.NewRat(int64(i), 1)
-	}
-	return m
-}()
-
-// number returns the exact value of a number literal.
-func number(text string) (*big.Rat, bool) {
-	if n := smallInts[text]; n != nil {
-		return n, true
-	}
-	return new(big.Rat).SetString(text)
 }
 
 // conformable reports whether conforms decides s itself: s uses only the

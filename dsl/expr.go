@@ -214,6 +214,7 @@ func newExprConfig(maxNodes int) *conf.Config {
 // a compiled program is immutable, so Exprs can share it.
 type compiledExprs struct {
 	cfg      *conf.Config
+	maxNodes int // the limit cfg was built with, which direct expressions obey too
 	bySource map[exprKey]*compiledExpr
 }
 
@@ -231,13 +232,13 @@ type compiledExpr struct {
 	refs    []reference
 }
 
-func (c *compiledExprs) compile(src string, result resultKind, maxNodes int) (*compiledExpr, error) {
+func (c *compiledExprs) compile(src string, result resultKind) (*compiledExpr, error) {
 	key := exprKey{src, result}
 	if done, ok := c.bySource[key]; ok {
 		return done, nil
 	}
 	done := &compiledExpr{}
-	if d, refs, ok := parseDirect(src, result, maxNodes); ok {
+	if d, refs, ok := parseDirect(src, result, c.maxNodes); ok {
 		done.direct, done.refs = d, refs
 	} else {
 		refs := &referenceCollector{}

@@ -58,8 +58,7 @@ var exprKeywords = map[string]bool{
 // left to expr, which reports it. expr counts the root's identifier and,
 // for each member, a member node and the string node of its name.
 func parsePath(src string, maxNodes int) (*path, bool) {
-	body := trimSpace(src)
-	start := strings.Index(src, body)
+	body, start := trimSpace(src)
 	if body == "" || 2*strings.Count(body, ".")+1 > maxNodes {
 		return nil, false
 	}
@@ -163,7 +162,7 @@ func parseComparison(src string, maxNodes int) (*comparison, bool) {
 	}
 	// The comparison takes a node, and the literal one more: two for a
 	// negative number, which expr reads as a minus applied to a number.
-	literal := trimSpace(src[at+len(c.op):])
+	literal, _ := trimSpace(src[at+len(c.op):])
 	literalNodes := 1
 	if strings.HasPrefix(literal, "-") {
 		literalNodes = 2
@@ -278,15 +277,18 @@ func ordered(a, b any) bool {
 	return false
 }
 
-// trimSpace removes the white space expr skips around tokens.
-// strings.Trim would build its set of characters on every call.
-func trimSpace(s string) string {
+// trimSpace removes the white space expr skips around tokens, and returns
+// where what is left starts in s. strings.Trim would build its set of
+// characters on every call.
+func trimSpace(s string) (string, int) {
 	isSpace := func(c byte) bool { return c == ' ' || c == '\t' || c == '\r' || c == '\n' }
-	for s != "" && isSpace(s[0]) {
-		s = s[1:]
+	start := 0
+	for start < len(s) && isSpace(s[start]) {
+		start++
 	}
-	for s != "" && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
+	end := len(s)
+	for end > start && isSpace(s[end-1]) {
+		end--
 	}
-	return s
+	return s[start:end], start
 }
