@@ -119,6 +119,26 @@ func TestTemplateMarshalJSON(t *testing.T) {
 	}
 }
 
+// The template's JSON is part of the program's canonical form: changing
+// what MarshalJSON returned must change neither.
+func TestTemplateMarshalJSONReturnsACopy(t *testing.T) {
+	prog, err := dsl.Load("t.json", []byte(`{"name": "t", "steps": [{"id": "s", "activity": "http", "with": {"a": 1}}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	canonical := string(prog.Canonical)
+	with := prog.Steps[0].(*dsl.ActivityStep).With
+	raw, err := with.MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(raw, "XXXXXXX")
+	again, _ := with.MarshalJSON()
+	if string(again) != `{"a":1}` || string(prog.Canonical) != canonical {
+		t.Errorf("MarshalJSON handed out the program's own bytes: now %s, canonical %s", again, prog.Canonical)
+	}
+}
+
 func TestEvalErrors(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -149,6 +169,12 @@ func TestEvalErrors(t *testing.T) {
 			fields: `"when": "input.name"`,
 			eval:   func(s *dsl.ActivityStep, env *dsl.Env) error { _, err := s.When.EvalBool(env); return err },
 			want:   `/steps/0/when: input.name: expected a boolean, got string "Ada"`,
+		},
+		{
+			name:   "a member of a string names its type, not its value",
+			fields: `"with": "${ input.name.first }"`,
+			eval:   func(s *dsl.ActivityStep, env *dsl.Env) error { _, err := s.With.Eval(env); return err },
+			want:   "/steps/0/with: ${ input.name.first }: cannot fetch first from a string",
 		},
 		{
 			name:   "dedup must be a string",
