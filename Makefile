@@ -44,12 +44,13 @@ test: $(RESTATE_SERVER) tmux
 	REAFLOW_ALWAYS_REPLAY=1 $(GO) test $(GOTEST_FLAGS) -count=1 ./interpreter ./cmd/reaflow
 	# Run every Go benchmark once, so they stay compilable and working.
 	$(GO) test -run '^$$' -bench . -benchtime=1x ./...
-	$(MAKE) --no-print-directory fuzz
 
-# fuzz runs each fuzz target of the dsl (definitions, expressions,
-# templates, inputs) for FUZZTIME; `make test` runs it briefly. Inputs that
-# fail land in dsl/testdata/fuzz/<target>, where they stay as seeds.
-FUZZTIME ?= 5s
+# fuzz explores each fuzz target of the dsl (definitions, expressions,
+# templates, inputs) for FUZZTIME. `make test` never fuzzes: it runs the
+# seed corpora (dsl/testdata/fuzz/<target>) as ordinary tests, so it passes
+# or fails for a reason. An input that fails lands in that folder; commit
+# it with the fix and it stays a seed.
+FUZZTIME ?= 1m
 FUZZ_TARGETS := FuzzLoad FuzzConforms FuzzParseMatchesEncodingJSON FuzzDirect FuzzEval FuzzTemplate FuzzValidateInput
 fuzz:
 	$(foreach target,$(FUZZ_TARGETS),$(GO) test -run '^$$' -fuzz '^$(target)$$' -fuzztime $(FUZZTIME) ./dsl &&) true
@@ -69,7 +70,7 @@ bench: $(RESTATE_SERVER)
 # two reaflow endpoints while it SIGKILLs the endpoints 150 times and the
 # server four times, with provider faults injected; it prints a report and
 # fails if any run or side effect is not as expected. A few minutes.
-# `make test` runs the short version (internal/chaos TestShortSoak).
+# `make test` runs the short version (internal/testkit/chaos TestShortSoak).
 # Pass flags in CHAOS_FLAGS, e.g. make chaos CHAOS_FLAGS='--runs 5000 --seed 7'.
 chaos: $(RESTATE_SERVER) build
 	$(GO) build -o bin/reaflow-chaos ./cmd/reaflow-chaos
@@ -81,7 +82,7 @@ chaos: $(RESTATE_SERVER) build
 # dir. It fails if a run is lost, an output is wrong or a provider effect
 # happens twice, and prints a report: throughput of a single node against
 # the cluster on this machine, the failover pause, duplicates and runs lost.
-# About a minute. `make test` runs a smaller one (internal/clusterrun).
+# About a minute. `make test` runs a smaller one (internal/testkit/clusterrun).
 # Pass flags in CLUSTER_FLAGS, e.g. make cluster-test CLUSTER_FLAGS='--runs 1000 --down 10s'.
 cluster-test: $(RESTATE_SERVER) build
 	$(GO) build -o bin/reaflow-cluster ./cmd/reaflow-cluster

@@ -1,7 +1,8 @@
 // Package activities holds the registry of named activity functions that
 // reaflow steps call, the context each call receives, the error type that
-// tells retryable failures from terminal ones, and the built-in activities
-// (charge, refund, ship, cancelShipment, email, book, cancelBooking, http).
+// tells retryable failures from terminal ones. The built-in activities
+// (charge, refund, ship, cancelShipment, email, book, cancelBooking, http)
+// are in the package builtin beneath it.
 //
 // An activity is a plain Go function. The interpreter runs each call inside a
 // journaled Restate Run, so an activity may be called more than once for the

@@ -3,6 +3,8 @@ package interpreter_test
 import (
 	"fmt"
 
+	"github.com/reaflow/reaflow/activities/builtin"
+
 	"github.com/restatedev/sdk-go/server"
 
 	"github.com/reaflow/reaflow/activities"
@@ -24,7 +26,7 @@ type scoreOutput struct {
 // {"id": "score", "activity": "fraudScore", "with": {...}}.
 func Example() {
 	reg := activities.NewRegistry()
-	activities.RegisterBuiltins(reg)
+	builtin.Register(reg)
 	activities.Register(reg, "fraudScore", func(ctx *activities.Context, in scoreInput) (scoreOutput, error) {
 		if in.Customer == "" {
 			// Terminal: retrying cannot fix a missing customer.

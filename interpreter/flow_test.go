@@ -16,7 +16,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/internal/admin"
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
 )

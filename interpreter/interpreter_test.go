@@ -15,7 +15,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 	"github.com/reaflow/reaflow/rea"
 )
 

@@ -16,10 +16,10 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/activities"
-	"github.com/reaflow/reaflow/internal/devstack"
-	"github.com/reaflow/reaflow/internal/restateserver"
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
-	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/internal/testkit/devstack"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
 )

@@ -12,7 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 	"github.com/reaflow/reaflow/rea"
 )
 

@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/bench"
+	"github.com/reaflow/reaflow/internal/testkit/bench"
 )
 
 const benchUsage = `Usage:

@@ -12,7 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	childproc "github.com/reaflow/reaflow/internal/child"
+	childproc "github.com/reaflow/reaflow/internal/testkit/child"
 )
 
 // How long the endpoint child has to start, and to stop once terminated.
@@ -30,7 +30,7 @@ type child struct {
 
 // startChild runs this program's endpoint command as a child process, with
 // extra arguments, and returns once the endpoint listens. The child dies with the thread that
-// started it (see internal/child), so a crashed benchmark leaves nothing
+// started it (see internal/testkit/child), so a crashed benchmark leaves nothing
 // behind; Stop ends it otherwise.
 func startChild(ctx context.Context, args ...string) (*child, error) {
 	self, err := os.Executable()

@@ -9,8 +9,8 @@ import (
 	"os"
 	"runtime/pprof"
 
-	"github.com/reaflow/reaflow/internal/bench"
 	"github.com/reaflow/reaflow/internal/endpoint"
+	"github.com/reaflow/reaflow/internal/testkit/bench"
 )
 
 // endpointCommandName is the hidden command the benchmark starts its

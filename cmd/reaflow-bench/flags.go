@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/bench"
+	"github.com/reaflow/reaflow/internal/testkit/bench"
 )
 
 // benchFlags are the benchmark's settings as flags.

@@ -6,7 +6,7 @@ import (
 	"os"
 	"runtime/debug"
 
-	"github.com/reaflow/reaflow/internal/bench"
+	"github.com/reaflow/reaflow/internal/testkit/bench"
 )
 
 // writeReports prints the report and writes it to the Markdown and JSON

@@ -7,8 +7,8 @@ import (
 	"slices"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/bench"
-	"github.com/reaflow/reaflow/internal/restateserver"
+	"github.com/reaflow/reaflow/internal/testkit/bench"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 )
 
 // serverLogLines is how much of restate-server's log a failure shows; the

@@ -1,4 +1,4 @@
-// Command reaflow-chaos runs the chaos soak (package internal/chaos):
+// Command reaflow-chaos runs the chaos soak (package internal/testkit/chaos):
 // thousands of example workflows against a real restate-server and real
 // `reaflow serve` endpoints while it SIGKILLs the endpoints and the
 // server, with faults injected into the sandbox providers; then it checks

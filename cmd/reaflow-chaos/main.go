@@ -10,7 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/reaflow/reaflow/internal/chaos"
+	"github.com/reaflow/reaflow/internal/testkit/chaos"
 )
 
 func main() {

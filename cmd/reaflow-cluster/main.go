@@ -12,7 +12,7 @@ import (
 	"os/signal"
 	"syscall"
 
-	"github.com/reaflow/reaflow/internal/clusterrun"
+	"github.com/reaflow/reaflow/internal/testkit/clusterrun"
 )
 
 func main() {

@@ -10,7 +10,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/internal/runstatus"
-	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 	"github.com/reaflow/reaflow/rea"
 )
 

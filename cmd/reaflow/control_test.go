@@ -11,9 +11,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/runstatus"
-	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 )
 
 // unknownCallback is a well-formed callback id whose invocation no server

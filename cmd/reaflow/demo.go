@@ -8,7 +8,7 @@ import (
 	"os"
 
 	"github.com/reaflow/reaflow/dsl"
-	"github.com/reaflow/reaflow/internal/devstack"
+	"github.com/reaflow/reaflow/internal/testkit/devstack"
 )
 
 type demoCommand struct{ m *Main }

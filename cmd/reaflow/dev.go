@@ -6,9 +6,9 @@ import (
 	"log/slog"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/devstack"
 	"github.com/reaflow/reaflow/internal/failover"
-	"github.com/reaflow/reaflow/internal/restateserver"
+	"github.com/reaflow/reaflow/internal/testkit/devstack"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 )
 
 type devCommand struct{ m *Main }

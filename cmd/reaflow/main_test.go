@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/devstack"
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/devstack"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 )
 
 // The CLI tests share one local stack (restate-server, sandbox, in-process

@@ -4,7 +4,7 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 )
 
 type sandboxCommand struct{ m *Main }

@@ -30,9 +30,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reaflow/reaflow/internal/restateserver"
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
-	"github.com/reaflow/reaflow/internal/sandbox"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 	"github.com/reaflow/reaflow/interpreter"
 )
 

@@ -8,6 +8,8 @@ import (
 	"net"
 	"strings"
 
+	"github.com/reaflow/reaflow/activities/builtin"
+
 	restate "github.com/restatedev/sdk-go"
 
 	"github.com/reaflow/reaflow/activities"
@@ -47,7 +49,7 @@ reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2Mx
 	if fs.NArg() != 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if errs := activities.CheckAPIKeys(c.m.Getenv); len(errs) > 0 {
+	if errs := builtin.CheckAPIKeys(c.m.Getenv); len(errs) > 0 {
 		return fmt.Errorf("provider API keys: %w", errors.Join(errs...))
 	}
 	logger, err := logs.logger(c.m)
@@ -95,19 +97,19 @@ func addProviderFlags(fs interface {
 	return f
 }
 
-func (f *providerFlags) options() []activities.BuiltinOption {
-	var opts []activities.BuiltinOption
+func (f *providerFlags) options() []builtin.Option {
+	var opts []builtin.Option
 	if f.payments != "" {
-		opts = append(opts, activities.WithPaymentsURL(f.payments))
+		opts = append(opts, builtin.WithPaymentsURL(f.payments))
 	}
 	if f.shipping != "" {
-		opts = append(opts, activities.WithShippingURL(f.shipping))
+		opts = append(opts, builtin.WithShippingURL(f.shipping))
 	}
 	if f.email != "" {
-		opts = append(opts, activities.WithEmailURL(f.email))
+		opts = append(opts, builtin.WithEmailURL(f.email))
 	}
 	if f.travel != "" {
-		opts = append(opts, activities.WithTravelURL(f.travel))
+		opts = append(opts, builtin.WithTravelURL(f.travel))
 	}
 	return opts
 }
@@ -117,10 +119,10 @@ func (f *providerFlags) options() []activities.BuiltinOption {
 func (f *providerFlags) missing(getenv func(string) string) []string {
 	var out []string
 	for _, p := range []struct{ flag, value, env string }{
-		{"--payments-url", f.payments, activities.EnvPaymentsURL},
-		{"--shipping-url", f.shipping, activities.EnvShippingURL},
-		{"--email-url", f.email, activities.EnvEmailURL},
-		{"--travel-url", f.travel, activities.EnvTravelURL},
+		{"--payments-url", f.payments, builtin.EnvPaymentsURL},
+		{"--shipping-url", f.shipping, builtin.EnvShippingURL},
+		{"--email-url", f.email, builtin.EnvEmailURL},
+		{"--travel-url", f.travel, builtin.EnvTravelURL},
 	} {
 		if p.value == "" && getenv(p.env) == "" {
 			out = append(out, fmt.Sprintf("no %s or %s", p.flag, p.env))
@@ -131,8 +133,8 @@ func (f *providerFlags) missing(getenv func(string) string) []string {
 
 // services are the reaflow services with the built-in activities, their
 // API keys read with getenv.
-func services(opts []activities.BuiltinOption, getenv func(string) string) []restate.ServiceDefinition {
+func services(opts []builtin.Option, getenv func(string) string) []restate.ServiceDefinition {
 	reg := activities.NewRegistry()
-	activities.RegisterBuiltins(reg, append(opts, activities.WithAPIKeysFrom(getenv))...)
+	builtin.Register(reg, append(opts, builtin.WithAPIKeysFrom(getenv))...)
 	return interpreter.New(reg)
 }

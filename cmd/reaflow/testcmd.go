@@ -10,8 +10,8 @@ import (
 	"runtime"
 
 	"github.com/reaflow/reaflow/dsl"
-	"github.com/reaflow/reaflow/internal/restateserver"
 	"github.com/reaflow/reaflow/internal/scenario"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 )
 
 type testCommand struct{ m *Main }

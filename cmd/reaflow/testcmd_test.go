@@ -15,8 +15,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/scenario"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 )
 
 // -update-test-golden rewrites testdata/test/*.golden from what `reaflow

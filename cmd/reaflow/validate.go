@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/reaflow/reaflow/activities/builtin"
+
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/dsl"
 	"github.com/reaflow/reaflow/internal/scenario"
@@ -153,7 +155,7 @@ func (m *Main) addActivityFlag(fs *flag.FlagSet) *activityFlag {
 
 func (f *activityFlag) options() []dsl.Option {
 	reg := activities.NewRegistry()
-	activities.RegisterBuiltins(reg)
+	builtin.Register(reg)
 	names := reg.Names()
 	for _, name := range strings.Split(f.extra, ",") {
 		if name = strings.TrimSpace(name); name != "" {

@@ -13,7 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/internal/admin"
-	"github.com/reaflow/reaflow/internal/restateserver/restatetest"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 )
 
 // CancelInvocation cancels an invocation in flight, and tells an unknown

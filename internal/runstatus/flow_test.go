@@ -18,8 +18,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/activities"
-	"github.com/reaflow/reaflow/internal/devstack"
 	"github.com/reaflow/reaflow/internal/runstatus"
+	"github.com/reaflow/reaflow/internal/testkit/devstack"
 	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
 )

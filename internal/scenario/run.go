@@ -21,7 +21,7 @@ import (
 
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/internal/endpoint"
-	"github.com/reaflow/reaflow/internal/restateserver"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 	"github.com/reaflow/reaflow/interpreter"
 )
 
