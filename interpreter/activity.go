@@ -62,7 +62,7 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 	}
 	var out any
 	if len(raw) > 0 {
-		if out, err = unmarshalJSON(raw); err != nil {
+		if err = json.Unmarshal(raw, &out); err != nil {
 			return nil, stepFailed(s, restate.ToTerminalError(err))
 		}
 	}
@@ -89,7 +89,7 @@ func (r *runner) call(step *dsl.StepInfo, activity string, with *dsl.Template, k
 			return activityCall{}, expressionFailed(step, err)
 		}
 	}
-	input, err := marshalJSON(value)
+	input, err := json.Marshal(value)
 	if err != nil {
 		return activityCall{}, expressionFailed(step, err)
 	}

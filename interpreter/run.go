@@ -310,7 +310,7 @@ func (r *runner) output(outputs map[string]any) (json.RawMessage, error) {
 }
 
 func (r *runner) encodeOutput(result any) (json.RawMessage, error) {
-	encoded, err := marshalJSON(result)
+	encoded, err := json.Marshal(result)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 	}
