@@ -25,10 +25,6 @@ const (
 	kindObject
 )
 
-func (k kind) String() string {
-	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
-}
-
 // value is one node of a parsed JSON document. Unlike the result of
 // json.Unmarshal it keeps object members in document order (set steps
 // assign in that order), numbers as written (the canonical form keeps
