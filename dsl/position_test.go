@@ -16,8 +16,8 @@ func TestParseErrorsAreLocated(t *testing.T) {
 		{"{\n  \"a\": 1\n  \"b\": 2\n}", `f.json:3:3: invalid JSON: invalid character '"' after object key:value pair`, 10},
 		{`{"a": [1, 2}`, `f.json:1:12: invalid JSON: invalid character '}' after array element`, 10},
 		{`{"a": `, `f.json:1:7: invalid JSON: unexpected end of input`, 10},
-		// encoding/json's scanner ends a number or literal with a space of
-		// its own, which is not to be blamed on the file.
+		// A file that ends inside a number or literal ends early; the
+		// space encoding/json's scanner adds at the end is not the file's.
 		{`-`, `f.json:1:2: invalid JSON: unexpected end of input`, 10},
 		{`{"a": tru`, `f.json:1:10: invalid JSON: unexpected end of input`, 10},
 		{`[1.`, `f.json:1:4: invalid JSON: unexpected end of input`, 10},
