@@ -3,7 +3,6 @@ package client_test
 import (
 	"encoding/json"
 	"errors"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +13,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/client"
+	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 )
 
 func submit(t *testing.T, c *client.Client, definition, input, id string) *client.Submitted {
@@ -324,19 +324,9 @@ func TestDeployAndDefinitions(t *testing.T) {
 	assert.JSONEq(t, `{"greeting": "hello dee"}`, string(out))
 }
 
-// deadURL is a loopback URL nothing listens on, as a cluster node that is
-// down.
-func deadURL(t *testing.T) string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	url := "http://" + l.Addr().String()
-	require.NoError(t, l.Close())
-	return url
-}
-
 // With several addresses, requests move on from one that is down.
 func TestSeveralAddressesFallOver(t *testing.T) {
-	c, err := client.New(deadURL(t)+","+ingressURL, deadURL(t)+", "+adminURL+"/")
+	c, err := client.New(restatetest.DeadURL(t)+","+ingressURL, restatetest.DeadURL(t)+", "+adminURL+"/")
 	require.NoError(t, err)
 	id := uniqueID(t)
 	submit(t, c, hello, `{"name": "ada"}`, id)
@@ -348,7 +338,7 @@ func TestSeveralAddressesFallOver(t *testing.T) {
 }
 
 func TestUnreachable(t *testing.T) {
-	c, err := client.New(deadURL(t)+","+deadURL(t), deadURL(t))
+	c, err := client.New(restatetest.DeadURL(t)+","+restatetest.DeadURL(t), restatetest.DeadURL(t))
 	require.NoError(t, err)
 	var unreachable *client.UnreachableError
 	_, err = c.Submit(t.Context(), client.SubmitRequest{Definition: []byte(hello), ID: "x"})

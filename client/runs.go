@@ -39,7 +39,7 @@ type SubmitRequest struct {
 	ID string
 	// OnResend, when set, is called once if Restate did not take the run
 	// at the first attempt and Submit sends it again.
-	OnResend func(err error)
+	OnResend func(id string, err error)
 }
 
 // Submitted says what Submit did.
@@ -90,7 +90,7 @@ func (c *Client) Submit(ctx context.Context, req SubmitRequest) (*Submitted, err
 			return &Submitted{ID: id, Attached: attached}, nil
 		}
 		if attempt == 0 && req.OnResend != nil {
-			req.OnResend(err)
+			req.OnResend(id, err)
 		}
 		if err := failover.Pause(ctx, attempt); err != nil {
 			return nil, err
