@@ -21,10 +21,8 @@ type Invocation struct {
 	// Status is Restate's word for it: pending, scheduled, running,
 	// backing-off, suspended, paused, completed, ...
 	Status string
-	// Result is "success" or "failure" once it has completed; Failure is
-	// the error it failed with.
-	Result  string
-	Failure string
+	// Result is "success" or "failure" once it has completed.
+	Result string
 }
 
 // Completed reports whether the invocation has ended, either way.
@@ -68,7 +66,7 @@ func LookupInvocation(ctx context.Context, q Querier, invocationID string) (*Inv
 
 func lookup(ctx context.Context, q Querier, where string) (*Invocation, error) {
 	rows, err := q.Query(ctx, `SELECT id, target_service_name, target_service_key, target_handler_name,
-		status, completion_result, completion_failure FROM sys_invocation WHERE `+where)
+		status, completion_result FROM sys_invocation WHERE `+where)
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +77,6 @@ func lookup(ctx context.Context, q Querier, where string) (*Invocation, error) {
 	return &Invocation{
 		ID: str(row["id"]), Service: str(row["target_service_name"]), Key: str(row["target_service_key"]),
 		Handler: str(row["target_handler_name"]), Status: str(row["status"]), Result: str(row["completion_result"]),
-		Failure: str(row["completion_failure"]),
 	}, nil
 }
 
