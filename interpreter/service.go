@@ -54,6 +54,9 @@ type config struct {
 	loadOptions  []dsl.Option
 	cacheSize    int
 	limits       limits
+	// redriveWindow is the retention of finished runs; nil for
+	// DefaultRedriveWindow.
+	redriveWindow *time.Duration
 }
 
 // DefaultProgramCacheSize is how many compiled definitions the services
@@ -95,7 +98,7 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		programs:    newProgramCache(cfg.cacheSize),
 		loadOptions: append([]dsl.Option{dsl.WithActivities(reg.Has), dsl.WithActivityNames(reg.Names()...)}, cfg.loadOptions...),
 	}
-	workflow := restate.NewWorkflow(WorkflowService).
+	workflow := restate.NewWorkflow(WorkflowService, cfg.retention()...).
 		Handler("Run", restate.NewWorkflowHandler(in.run)).
 		Handler("Signal", restate.NewWorkflowSharedHandler(in.signal)).
 		Handler("Await", restate.NewWorkflowSharedHandler(await))

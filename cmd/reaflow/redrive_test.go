@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/reaflow/reaflow/internal/testkit/sandbox"
+	"github.com/reaflow/reaflow/interpreter"
 	"github.com/reaflow/reaflow/rea"
 )
 
@@ -302,4 +304,19 @@ func TestRedriveInBulk(t *testing.T) {
 	}
 	r = reaflow(t, "redrive", "--status", "failed", "--workflow", name)
 	assert.Contains(t, r.stdout, "no failed runs to redrive")
+}
+
+// reaflow's workflow keeps finished runs and their journals for the
+// redrive window, not Restate's default day.
+func TestRunsAreKeptForTheRedriveWindow(t *testing.T) {
+	resp, err := http.Get(stack.Restate.AdminURL + "/services/" + interpreter.WorkflowService)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	var svc struct {
+		WorkflowCompletionRetention string `json:"workflow_completion_retention"`
+		JournalRetention            string `json:"journal_retention"`
+	}
+	require.NoError(t, json.NewDecoder(resp.Body).Decode(&svc))
+	assert.Equal(t, "14d", svc.WorkflowCompletionRetention)
+	assert.Equal(t, "14d", svc.JournalRetention)
 }
