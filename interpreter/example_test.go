@@ -49,5 +49,6 @@ func Example() {
 	// ReaflowBlock
 	// ReaflowDedup
 	// ReaflowDefinitions
+	// ReaflowLineage
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }
