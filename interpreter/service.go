@@ -102,7 +102,7 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		Handler("Deploy", restate.NewObjectHandler(in.deploy)).
 		Handler("Versions", restate.NewObjectSharedHandler(versions)).
 		Handler("Get", restate.NewObjectSharedHandler(definition))
-	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions}
+	return append([]restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions}, in.scheduleServices()...)
 }
 
 // interpreter is shared by all runs and read-only after New.
