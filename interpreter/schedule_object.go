@@ -112,9 +112,9 @@ type ScheduleInfo struct {
 	Spec ScheduleSpec `json:"spec"`
 	// NextFires are the next nominal fire times, none while paused or
 	// once ended.
-	NextFires []time.Time      `json:"nextFires"`
-	Running   []ScheduledRun   `json:"running"`
-	Buffered  *Fire            `json:"buffered,omitempty"`
+	NextFires []time.Time    `json:"nextFires"`
+	Running   []ScheduledRun `json:"running"`
+	Buffered  *Fire          `json:"buffered,omitempty"`
 	// Recent are the last fires, newest first.
 	Recent     []Fire         `json:"recent"`
 	Counts     ScheduleCounts `json:"counts"`
