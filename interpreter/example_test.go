@@ -49,5 +49,7 @@ func Example() {
 	// ReaflowBlock
 	// ReaflowDedup
 	// ReaflowDefinitions
+	// ReaflowSchedule
+	// ReaflowScheduleWatch
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }
