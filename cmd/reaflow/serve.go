@@ -74,7 +74,11 @@ reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2Mx
 	errc := make(chan error, 1)
 	go func() { errc <- endpoint.ServeHandler(ctx, ln, handler) }()
 	if *register {
-		if err := target.adminClient().RegisterDeployment(ctx, url, *force); err != nil {
+		cl, err := target.client()
+		if err != nil {
+			return err
+		}
+		if err := cl.Register(ctx, url, *force); err != nil {
 			return fmt.Errorf("register %s: %w", url, err)
 		}
 	}

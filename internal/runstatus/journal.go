@@ -76,6 +76,10 @@ type result struct {
 	message string
 	// step is the step a failure names (the reaflow.step metadata).
 	step string
+	// code is a failure's Restate error code and errorCode the
+	// activity's or the interpreter's (the reaflow.code metadata).
+	code      int
+	errorCode string
 	// block is a block call's result, when it was read.
 	block *blockOutcome
 }
@@ -336,6 +340,7 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 	var full struct {
 		Success []int `json:"Success"`
 		Failure *struct {
+			Code     int    `json:"code"`
 			Message  string `json:"message"`
 			Metadata []struct {
 				Key   string `json:"key"`
@@ -347,10 +352,13 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 		return result{}
 	}
 	if f := full.Failure; f != nil {
-		res := result{failed: true, message: f.Message}
+		res := result{failed: true, message: f.Message, code: f.Code}
 		for _, m := range f.Metadata {
-			if m.Key == interpreter.MetaStep {
+			switch m.Key {
+			case interpreter.MetaStep:
 				res.step = m.Value
+			case interpreter.MetaCode:
+				res.errorCode = m.Value
 			}
 		}
 		return res
