@@ -10,9 +10,6 @@ import (
 	"text/tabwriter"
 	"time"
 
-	restate "github.com/restatedev/sdk-go"
-	"github.com/restatedev/sdk-go/ingress"
-
 	"github.com/reaflow/reaflow/interpreter"
 )
 
@@ -65,18 +62,6 @@ func (c *scheduleCommand) Run(ctx context.Context, args []string) error {
 	return usagef("unknown subcommand %q; run 'reaflow schedule --help'", sub)
 }
 
-// scheduleClient calls the schedule object of one name through the
-// ingress.
-type scheduleClient struct {
-	target *restateFlags
-	name   string
-}
-
-func scheduleRequest[I, O any](ctx context.Context, s scheduleClient, handler string, in I) (O, error) {
-	out, err := ingress.Object[I, O](s.target.ingressClient(), interpreter.ScheduleService, s.name, handler).Request(ctx, in)
-	return out, s.target.unreachable(err)
-}
-
 // oneName parses the flags and returns the one schedule name.
 func oneName(fs *flag.FlagSet, args []string) (string, error) {
 	if err := parse(fs, args); err != nil {
@@ -117,10 +102,13 @@ reaflow schedule update nightly-report --workflow report@1.1.0`
 	if err != nil {
 		return err
 	}
-	s := scheduleClient{target: target, name: name}
+	rc, err := target.client()
+	if err != nil {
+		return err
+	}
 	var spec interpreter.ScheduleSpec
 	if sub == "update" {
-		info, err := scheduleRequest[restate.Void, interpreter.ScheduleInfo](ctx, s, "Describe", restate.Void{})
+		info, err := rc.DescribeSchedule(ctx, name)
 		if err != nil {
 			return err
 		}
@@ -167,8 +155,11 @@ reaflow schedule update nightly-report --workflow report@1.1.0`
 	if sub == "create" && spec.Workflow == "" {
 		return usagef("--workflow names the deployed definition to run")
 	}
-	handler := map[string]string{"create": "Create", "update": "Update"}[sub]
-	info, err := scheduleRequest[interpreter.ScheduleSpec, interpreter.ScheduleInfo](ctx, s, handler, spec)
+	put := rc.CreateSchedule
+	if sub == "update" {
+		put = rc.UpdateSchedule
+	}
+	info, err := put(ctx, name, spec)
 	if err != nil {
 		return err
 	}
@@ -176,7 +167,7 @@ reaflow schedule update nightly-report --workflow report@1.1.0`
 		return printValue(c.m.Stdout, info)
 	}
 	fmt.Fprintf(c.m.Stdout, "%sd schedule %s: %s runs %s\n", sub, name, info.Spec.Describe(), info.Spec.Workflow)
-	printNextFires(c.m.Stdout, info)
+	printNextFires(c.m.Stdout, *info)
 	return nil
 }
 
@@ -241,18 +232,21 @@ reaflow schedule list --json`)
 	if fs.NArg() != 0 {
 		return usagef("list takes no arguments")
 	}
-	rows, err := target.adminClient().Query(ctx, `SELECT DISTINCT service_key FROM state WHERE service_name = '`+interpreter.ScheduleService+`' AND key = 'schedule' ORDER BY service_key`)
+	rc, err := target.client()
 	if err != nil {
-		return fmt.Errorf("list schedules: %w (is Restate's admin API at %s? start one with 'reaflow dev')", err, target.admin)
+		return err
+	}
+	names, err := rc.Schedules(ctx)
+	if err != nil {
+		return fmt.Errorf("list schedules: %w (start one with 'reaflow dev')", err)
 	}
 	all := []interpreter.ScheduleInfo{}
-	for _, row := range rows {
-		name, _ := row["service_key"].(string)
-		info, err := scheduleRequest[restate.Void, interpreter.ScheduleInfo](ctx, scheduleClient{target: target, name: name}, "Describe", restate.Void{})
+	for _, name := range names {
+		info, err := rc.DescribeSchedule(ctx, name)
 		if err != nil {
 			return err
 		}
-		all = append(all, info)
+		all = append(all, *info)
 	}
 	if *asJSON {
 		return printValue(c.m.Stdout, all)
@@ -293,7 +287,11 @@ reaflow schedule describe nightly-report`)
 	if err != nil {
 		return err
 	}
-	info, err := scheduleRequest[restate.Void, interpreter.ScheduleInfo](ctx, scheduleClient{target: target, name: name}, "Describe", restate.Void{})
+	rc, err := target.client()
+	if err != nil {
+		return err
+	}
+	info, err := rc.DescribeSchedule(ctx, name)
 	if err != nil {
 		return err
 	}
@@ -307,7 +305,7 @@ reaflow schedule describe nightly-report`)
 		overlap = interpreter.OverlapSkip
 	}
 	fmt.Fprintf(out, "overlap: %s; catch-up window: %s\n", overlap, orDefault(info.Spec.CatchupWindow, interpreter.DefaultCatchupWindow.String()))
-	printNextFires(out, info)
+	printNextFires(out, *info)
 	fmt.Fprintf(out, "started %d, skipped %d, missed %d, not started %d; %d in flight\n",
 		info.Counts.Started, info.Counts.Skipped, info.Counts.Missed, info.Counts.NotStarted, len(info.Running))
 	if len(info.Recent) == 0 {
@@ -349,28 +347,31 @@ func (c *scheduleCommand) change(ctx context.Context, sub string, args []string)
 	if err != nil {
 		return err
 	}
-	s := scheduleClient{target: target, name: name}
+	rc, err := target.client()
+	if err != nil {
+		return err
+	}
 	switch sub {
 	case "pause":
-		if _, err := scheduleRequest[string, interpreter.ScheduleInfo](ctx, s, "Pause", *note); err != nil {
+		if _, err := rc.PauseSchedule(ctx, name, *note); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.m.Stdout, "paused schedule %s\n", name)
 	case "resume":
-		info, err := scheduleRequest[restate.Void, interpreter.ScheduleInfo](ctx, s, "Resume", restate.Void{})
+		info, err := rc.ResumeSchedule(ctx, name)
 		if err != nil {
 			return err
 		}
 		fmt.Fprintf(c.m.Stdout, "resumed schedule %s\n", name)
-		printNextFires(c.m.Stdout, info)
+		printNextFires(c.m.Stdout, *info)
 	case "trigger":
-		f, err := scheduleRequest[restate.Void, interpreter.Fire](ctx, s, "Trigger", restate.Void{})
+		f, err := rc.TriggerSchedule(ctx, name)
 		if err != nil {
 			return err
 		}
-		printFire(c.m.Stdout, f)
+		printFire(c.m.Stdout, *f)
 	case "delete":
-		if _, err := scheduleRequest[restate.Void, restate.Void](ctx, s, "Delete", restate.Void{}); err != nil {
+		if err := rc.DeleteSchedule(ctx, name); err != nil {
 			return err
 		}
 		fmt.Fprintf(c.m.Stdout, "deleted schedule %s\n", name)
@@ -410,7 +411,11 @@ reaflow schedule backfill nightly-report --from 2026-03-01 --to 2026-03-07T23:59
 	if req.To, err = parseScheduleTime("--to", *to, time.Time{}); err != nil {
 		return err
 	}
-	fires, err := scheduleRequest[interpreter.BackfillRequest, []interpreter.Fire](ctx, scheduleClient{target: target, name: name}, "Backfill", req)
+	rc, err := target.client()
+	if err != nil {
+		return err
+	}
+	fires, err := rc.BackfillSchedule(ctx, name, req.From, req.To)
 	if err != nil {
 		return err
 	}
