@@ -1,5 +1,5 @@
 // Package interpreter runs compiled reaflow programs as Restate services. It
-// is the only package that defines Restate services, four of them:
+// is the only package that defines Restate services:
 //
 //   - the "Reaflow" workflow, whose Run handler walks a definition and
 //     whose shared Signal and Await handlers carry signals;
@@ -8,7 +8,13 @@
 //   - the "ReaflowDedup" virtual object behind the `dedup` field, keyed by
 //     activity and dedup key;
 //   - the "ReaflowDefinitions" virtual object, keyed by definition name,
-//     which keeps the deployed versions of a definition.
+//     which keeps the deployed versions of a definition;
+//   - the "ReaflowLineage" virtual object, keyed by the id of a redriven
+//     run, which lets one redrive of a run proceed;
+//   - the "ReaflowSchedule" virtual object, keyed by schedule name, which
+//     fires deployed definitions on a schedule, and the
+//     "ReaflowScheduleWatch" service, which tells a schedule when a run it
+//     fired ends.
 //
 // New returns their definitions for a given activity registry, so any Go
 // program can bind them to its own Restate endpoint next to its own

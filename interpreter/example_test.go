@@ -49,5 +49,8 @@ func Example() {
 	// ReaflowBlock
 	// ReaflowDedup
 	// ReaflowDefinitions
+	// ReaflowLineage
+	// ReaflowSchedule
+	// ReaflowScheduleWatch
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }

@@ -40,6 +40,9 @@ type RunRequest struct {
 	Input json.RawMessage `json:"input,omitempty"`
 	// File names the definition in error messages.
 	File string `json:"file,omitempty"`
+	// Redrive makes the run continue a failed one, reusing what it
+	// completed; nil for a new run.
+	Redrive *Redrive `json:"redrive,omitempty"`
 }
 
 // DefaultRetry is the policy of steps without a retry block: retry until
@@ -51,6 +54,9 @@ type config struct {
 	loadOptions  []dsl.Option
 	cacheSize    int
 	limits       limits
+	// redriveWindow is the retention of finished runs; nil for
+	// DefaultRedriveWindow.
+	redriveWindow *time.Duration
 }
 
 // DefaultProgramCacheSize is how many compiled definitions the services
@@ -92,7 +98,7 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		programs:    newProgramCache(cfg.cacheSize),
 		loadOptions: append([]dsl.Option{dsl.WithActivities(reg.Has), dsl.WithActivityNames(reg.Names()...)}, cfg.loadOptions...),
 	}
-	workflow := restate.NewWorkflow(WorkflowService).
+	workflow := restate.NewWorkflow(WorkflowService, cfg.retention()...).
 		Handler("Run", restate.NewWorkflowHandler(in.run)).
 		Handler("Signal", restate.NewWorkflowSharedHandler(in.signal)).
 		Handler("Await", restate.NewWorkflowSharedHandler(await))
@@ -102,7 +108,9 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		Handler("Deploy", restate.NewObjectHandler(in.deploy)).
 		Handler("Versions", restate.NewObjectSharedHandler(versions)).
 		Handler("Get", restate.NewObjectSharedHandler(definition))
-	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions}
+	lineage := restate.NewObject(LineageService, restate.WithIngressPrivate(true)).
+		Handler("Claim", restate.NewObjectHandler(claimLineage))
+	return append([]restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions, lineage}, in.scheduleServices()...)
 }
 
 // interpreter is shared by all runs and read-only after New.

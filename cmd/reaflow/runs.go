@@ -28,6 +28,8 @@ type runSummary struct {
 	WaitingFor  string       `json:"waitingFor,omitempty"`
 	CreatedAt   time.Time    `json:"createdAt"`
 	Error       string       `json:"error,omitempty"`
+	RedriveOf   string       `json:"redriveOf,omitempty"`
+	RedrivenAs  string       `json:"redrivenAs,omitempty"`
 }
 
 func (c *runsCommand) Run(ctx context.Context, args []string) error {
@@ -66,6 +68,7 @@ reaflow runs --status failed --workflow trip-booking --limit 5`)
 		runs = append(runs, runSummary{
 			WorkflowID: run.WorkflowID, Definition: run.Definition, Version: run.Version, State: run.State,
 			CurrentStep: currentStep(run.Steps, ""), WaitingFor: run.WaitingFor, CreatedAt: run.CreatedAt, Error: run.Error,
+			RedriveOf: run.RedriveOf, RedrivenAs: run.RedrivenAs,
 		})
 	}
 	if *asJSON {
@@ -87,7 +90,14 @@ reaflow runs --status failed --workflow trip-booking --limit 5`)
 		if r.WaitingFor != "" {
 			step = strings.TrimSpace(step + " (" + r.WaitingFor + ")")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.WorkflowID, def, r.State, step, age(time.Since(r.CreatedAt)))
+		state := string(r.State)
+		switch {
+		case r.RedrivenAs != "":
+			state += " (redriven as " + r.RedrivenAs + ")"
+		case r.RedriveOf != "":
+			state += " (redrive of " + r.RedriveOf + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.WorkflowID, def, state, step, age(time.Since(r.CreatedAt)))
 	}
 	return w.Flush()
 }

@@ -42,6 +42,7 @@ reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2Mx
 		identityKeys = append(identityKeys, key)
 		return nil
 	})
+	window := fs.Duration("redrive-window", interpreter.DefaultRedriveWindow, "how long Restate keeps finished runs and their journals, and so how long a failed run can be redriven; 0 keeps Restate's default of one day")
 	logs := c.m.addLogFlags(fs, slog.LevelInfo)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -56,7 +57,7 @@ reaflow serve --identity-key publickeyv1_8PLdNyCb9o5zqNWKmDKCSpYkGSqAhWJGA2NH2Mx
 	if err != nil {
 		return err
 	}
-	handler, err := endpoint.Handler(logger, identityKeys, services(providers.options(), c.m.Getenv)...)
+	handler, err := endpoint.Handler(logger, identityKeys, services(providers.options(), c.m.Getenv, interpreter.WithRedriveWindow(*window))...)
 	if err != nil {
 		return fmt.Errorf("--identity-key: %w (a key is \"publickeyv1_\" and a base58 ed25519 public key)", err)
 	}
@@ -137,8 +138,8 @@ func (f *providerFlags) missing(getenv func(string) string) []string {
 
 // services are the reaflow services with the built-in activities, their
 // API keys read with getenv.
-func services(opts []builtin.Option, getenv func(string) string) []restate.ServiceDefinition {
+func services(opts []builtin.Option, getenv func(string) string, interpreterOpts ...interpreter.Option) []restate.ServiceDefinition {
 	reg := activities.NewRegistry()
 	builtin.Register(reg, append(opts, builtin.WithAPIKeysFrom(getenv))...)
-	return interpreter.New(reg)
+	return interpreter.New(reg, interpreterOpts...)
 }

@@ -67,6 +67,12 @@ func printStatus(w io.Writer, run *client.Run, now time.Time) {
 	if run.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", run.Error)
 	}
+	if run.RedriveOf != "" {
+		fmt.Fprintf(w, "redrive of %s\n", run.RedriveOf)
+	}
+	if run.RedrivenAs != "" {
+		fmt.Fprintf(w, "redriven as %s\n", run.RedrivenAs)
+	}
 	if run.JournalGone {
 		fmt.Fprintln(w, "(Restate no longer keeps this run's journal, so its steps are not shown)")
 		return

@@ -210,16 +210,18 @@ func ParseChildRunID(runID, key string) (string, bool) {
 
 // BlockCall is the part of a block request, the parameter of a call to
 // the block service, that says what the call runs: a branch of parallel
-// step Step, or its foreach items from index First. The element type of
-// Items is the reader's: the interpreter decodes the items, status only
-// counts them.
+// step Step, or some of its foreach items. The element type of Items is
+// the reader's: the interpreter decodes the items, status only counts
+// them.
 type BlockCall[T any] struct {
 	Step string `json:"step"`
 	// Branch names the parallel branch to run.
 	Branch string `json:"branch,omitempty"`
-	// Items are the foreach items to run; Items[k] has index First+k.
-	First int `json:"first,omitempty"`
-	Items []T `json:"items,omitempty"`
+	// Items are the foreach items to run; Items[k] has index First+k, or
+	// Indexes[k] when a redrive runs only some of the items.
+	First   int   `json:"first,omitempty"`
+	Items   []T   `json:"items,omitempty"`
+	Indexes []int `json:"indexes,omitempty"`
 }
 
 // DedupCall is the part of an activity call, the parameter of a call to

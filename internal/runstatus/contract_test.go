@@ -8,6 +8,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/runstatus"
 	"github.com/reaflow/reaflow/interpreter"
@@ -48,8 +49,20 @@ func TestStatusKnowsEveryJournalEntry(t *testing.T) {
 	require.NoError(t, admin.New(stack.Restate.AdminURL, "").CancelInvocation(t.Context(), run.InvocationID))
 	await(t, reader, stuck, "cancelled", isFinished)
 
+	// A redrive claims the run it redrives before its first step.
+	failed := start(t, `{"name": "redriven", "steps": [
+	  {"id": "first", "activity": "echo"},
+	  {"id": "boom", "activity": "failWith", "with": {"code": "declined"}}
+	]}`, nil)
+	await(t, reader, failed, "failed", isFinished)
+	c, err := client.New(stack.Restate.IngressURL, stack.Restate.AdminURL)
+	require.NoError(t, err)
+	plan, err := c.Redrive(t.Context(), failed, client.RedriveOptions{})
+	require.NoError(t, err)
+	await(t, reader, plan.ID, "the redrive failed too", isFinished)
+
 	var explained []string
-	for _, id := range []string{saga, saga + ".sub", stuck} {
+	for _, id := range []string{saga, saga + ".sub", stuck, failed, plan.ID} {
 		runInput, byInvocation := journals(t, id)
 		for inv, rows := range byInvocation {
 			got, unexplained, err := runstatus.ExplainJournal(runInput, id, rows)
@@ -62,7 +75,7 @@ func TestStatusKnowsEveryJournalEntry(t *testing.T) {
 	assert.Equal(t, []string{
 		"Run: activity", "Run: clock", "Run: compensation",
 		"await: Command: Call", "await: Command: GetPromise",
-		"call: block", "call: child run", "call: dedup",
+		"call: block", "call: child run", "call: dedup", "call: redrive claim",
 		"signal delivered",
 		"timer: cancel grace", "timer: sleep", "timer: step timeout", "timer: workflow timeout",
 	}, slices.Compact(explained), "the runs journal every kind of named entry")

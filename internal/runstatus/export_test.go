@@ -107,6 +107,8 @@ func (p *plan) explain(c *command, runID, entryType string) string {
 		if p.workflowStep(runID, c.key) != "" {
 			return "call: child run"
 		}
+	case cmdClaim:
+		return "call: redrive claim"
 	}
 	return ""
 }

@@ -45,7 +45,8 @@ const (
 	cmdDedup                    // a call to the dedup object
 	cmdAwait                    // a signal's promise, or a block's call to Await
 	cmdChild                    // a workflow step's child run
-	cmdOther                    // a call reaflow does not make for a step
+	cmdClaim                    // a redrive's claim on the run it redrives, of no step
+	cmdOther                    // a call reaflow does not make
 )
 
 // command is one journaled command of a step.
@@ -64,9 +65,11 @@ type command struct {
 	key string
 	// step names the step of a block or dedup call.
 	step string
-	// branch, first and count say what a block call runs.
+	// branch, first and count say what a block call runs; indexes, when
+	// set, are the indexes of its items (a redrive runs only some).
 	branch       string
 	first, count int
+	indexes      []int
 	// signal is the signal an await waits for.
 	signal string
 }
@@ -81,6 +84,8 @@ type result struct {
 	// activity's or the interpreter's (the reaflow.code metadata).
 	code      int
 	errorCode string
+	// value is a success's value, when its full form was read.
+	value []byte
 	// block is a block call's result, when it was read.
 	block *blockOutcome
 }
@@ -206,7 +211,7 @@ func (j *journal) add(rows []map[string]any, services services) error {
 
 // services names the services reaflow's commands call.
 type services struct {
-	workflow, block, dedup string
+	workflow, block, dedup, lineage string
 }
 
 func (j *journal) parse(row map[string]any, svc services) error {
@@ -290,8 +295,10 @@ func callCommand(lite, full *callEntry, svc services) command {
 		}
 	}
 	switch {
+	case target != nil && target.Name == svc.lineage:
+		cmd.kind = cmdClaim
 	case target != nil && target.Name == svc.block:
-		cmd.kind, cmd.step, cmd.branch, cmd.first, cmd.count = cmdBlock, param.Step, param.Branch, param.First, len(param.Items)
+		cmd.kind, cmd.step, cmd.branch, cmd.first, cmd.count, cmd.indexes = cmdBlock, param.Step, param.Branch, param.First, len(param.Items), param.Indexes
 	case target != nil && target.Name == svc.workflow && target.Handler == "Await":
 		cmd.kind = cmdAwait
 	case target != nil && target.Name == svc.workflow && target.Handler == "Run":
@@ -364,6 +371,7 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 	if full.Success == nil {
 		return result{}
 	}
+	success := bytesOf(full.Success)
 	// A block's failure, or a dedup call's recorded one.
 	type failure struct {
 		Status   int               `json:"status"`
@@ -376,21 +384,21 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 		Failure *failure          `json:"failure"`
 		Error   *failure          `json:"error"`
 	}
-	if json.Unmarshal(bytesOf(full.Success), &value) != nil {
-		return result{}
+	if kind != cmdBlock && kind != cmdDedup || json.Unmarshal(success, &value) != nil {
+		return result{value: success}
 	}
 	switch {
 	case kind == cmdBlock:
 		out := &blockOutcome{outputs: len(value.Outputs)}
 		if f := value.Failure; f != nil {
-			out.failure = &result{failed: true, message: f.Message, step: f.Metadata[interpreter.MetaStep]}
+			out.failure = &result{failed: true, message: f.Message, step: f.Metadata[interpreter.MetaStep], errorCode: f.Metadata[interpreter.MetaCode]}
 			out.cancelled = f.Status == statusCancelled || isCancellation(f.Message)
 		}
-		return result{block: out}
+		return result{block: out, value: success}
 	case kind == cmdDedup && value.Error != nil:
 		return result{failed: true, message: value.Error.Message, step: value.Error.Metadata[interpreter.MetaStep]}
 	}
-	return result{}
+	return result{value: success}
 }
 
 // statusCancelled is Restate's code for a cancelled invocation.
