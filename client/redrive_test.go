@@ -68,6 +68,11 @@ func TestPlanStartAndRedrive(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, id, run.RedriveOf)
 	assert.Equal(t, client.Done, run.State)
+	assert.Equal(t, []client.StepStatus{
+		{ID: "hi", Activity: "greet", State: client.Done, Reused: true},
+		{ID: "hold", Activity: "reserve", State: client.Done},
+		{ID: "bye", Activity: "greet", State: client.Done},
+	}, run.Steps)
 	failed, err = c.FailedRuns(t.Context(), client.FailedRunFilter{Workflow: name})
 	require.NoError(t, err)
 	assert.Empty(t, failed, "a redriven run is not listed again")
