@@ -3,7 +3,9 @@
 // whose Run handler walks a definition (and whose shared Signal and Await
 // handlers carry signals), the "ReaflowBlock" service that runs parallel
 // branches and groups of foreach items as child invocations, and the
-// "ReaflowDedup" virtual object behind the `dedup` field. New returns their definitions for a
+// "ReaflowDedup" virtual object behind the `dedup` field, the
+// "ReaflowDefinitions" registry, and the "ReaflowSchedule" object that
+// fires deployed definitions on schedules. New returns their definitions for a
 // given activity registry, so any Go program can bind them to its own
 // Restate endpoint next to its own activities.
 //
