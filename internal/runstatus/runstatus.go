@@ -104,6 +104,9 @@ type StepStatus struct {
 	Deadline *time.Time `json:"deadline,omitempty"`
 	// ChildRun is the workflow id of a workflow step's child run.
 	ChildRun string `json:"childRun,omitempty"`
+	// Reused is true for a step of a redrive that did not run: its output
+	// is the one the redriven run's step returned.
+	Reused bool `json:"reused,omitempty"`
 	// CompensationError is why the step's compensation failed.
 	CompensationError string `json:"compensationError,omitempty"`
 	// Case names the switch case that ran: "case 1" (counting from 1) or
@@ -182,13 +185,15 @@ type Reader struct {
 	programs map[string]*plan
 	// journals holds what has been read of each invocation's journal.
 	journals map[string]*journal
-	// redriveOf holds, by invocation id, the run a run redrives.
+	// redriveOf holds, by invocation id, the run a run redrives; reused
+	// the paths of the steps whose outputs it reuses.
 	redriveOf map[string]string
+	reused    map[string]map[string]bool
 }
 
 // NewReader returns a Reader that queries q.
 func NewReader(q Querier) *Reader {
-	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}}
+	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}, reused: map[string]map[string]bool{}}
 }
 
 var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService, lineage: interpreter.LineageService}
@@ -374,6 +379,10 @@ func (rd *Reader) program(invocationID, entryJSON string) (*plan, error) {
 	}
 	if req.Redrive != nil {
 		rd.redriveOf[invocationID] = req.Redrive.Of
+		rd.reused[invocationID] = map[string]bool{}
+		for path := range req.Redrive.Reuse {
+			rd.reused[invocationID][path] = true
+		}
 	}
 	var p *plan
 	if prog, err := dsl.Load(req.File, []byte(req.Definition)); err == nil {

@@ -188,16 +188,21 @@ func (w *walker) list(l *stepList, out []StepStatus) outcome {
 }
 
 // passed marks the steps of l from i to j, which have no journal entries,
-// as run without any (set steps, and switch steps whose case did the same)
-// or skipped by their when guard.
+// as run without any (set steps, and switch steps whose case did the same,
+// and in a redrive the steps of its own invocation whose outputs it
+// reuses) or skipped by their when guard.
 func (w *walker) passed(l *stepList, out []StepStatus, i, j int) {
+	reused := w.f.rd.reused[w.inv.id]
 	for k := i; k < j; k++ {
 		n, st := l.nodes[k], &out[k]
 		_, isSet := n.step.(*dsl.SetStep)
 		_, isSwitch := n.step.(*dsl.SwitchStep)
-		if isSet || (isSwitch && n.info.When == nil) {
+		switch {
+		case isSet || (isSwitch && n.info.When == nil):
 			st.State = Done
-		} else {
+		case reused[n.info.ID]:
+			st.State, st.Reused = Done, true
+		default:
 			st.State = Skipped
 		}
 	}
