@@ -80,6 +80,9 @@ func (in *interpreter) deploy(ctx restate.ObjectContext, req DeployRequest) (Dep
 	v := DefinitionVersion{Name: prog.Name, Version: label, Hash: prog.Hash, File: req.File, DeployedAt: now}
 	restate.Set(ctx, textState+prog.Hash, req)
 	restate.Set(ctx, versionsState, append(versions, v))
+	if err := tellFollowers(ctx); err != nil {
+		return DeployResult{}, err
+	}
 	return DeployResult{DefinitionVersion: v}, nil
 }
 

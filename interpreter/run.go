@@ -17,8 +17,18 @@ import (
 // keeps its definition, for the Signal handler to check names and payloads.
 const definitionState = "definition"
 
-// run is the Reaflow workflow's Run handler.
+// run is the Reaflow workflow's Run handler. A run that a schedule fired
+// reports its end to the schedule.
 func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.RawMessage, error) {
+	out, err := in.interpret(ctx, req)
+	if req.Schedule != "" {
+		reportToSchedule(ctx, req.Schedule, err)
+	}
+	return out, err
+}
+
+// interpret checks a run's request and walks its definition.
+func (in *interpreter) interpret(ctx restate.WorkflowContext, req RunRequest) (json.RawMessage, error) {
 	if limit := in.cfg.limits.maxInput; len(req.Input) > limit {
 		return nil, restate.ToTerminalError(fmt.Errorf("invalid input: %s; pass large data by reference (an id or a URL) instead", sizeError("the input", len(req.Input), limit, "WithMaxInputSize")), restate.WithErrorCode(codeTooLarge))
 	}

@@ -8,7 +8,6 @@ import (
 
 	restate "github.com/restatedev/sdk-go"
 
-	"github.com/reaflow/reaflow/dsl"
 	"github.com/reaflow/reaflow/rea"
 )
 
@@ -74,6 +73,9 @@ type ScheduledRun struct {
 	InvocationID string    `json:"invocationId"`
 	// Cancelled is set once cancel-previous has cancelled the run.
 	Cancelled bool `json:"cancelled,omitempty"`
+	// Watched is set once the watch service waits for the run's end too,
+	// for a run that may end without reporting it (see watchOverdue).
+	Watched bool `json:"watched,omitempty"`
 }
 
 // ScheduleCounts add up a schedule's fires.
@@ -152,8 +154,9 @@ type watchRequest struct {
 // scheduleServices are the schedule object and its watch service. Create,
 // Update, Delete, Pause, Resume, Trigger and Backfill change a schedule
 // and pass authorizeScheduleChange; Describe reads one. Tick (the armed
-// timer's message) and RunFinished (from the watch service, itself
-// private) are called by reaflow only.
+// timer's message), RunFinished (from the fired run, or from the watch
+// service, itself private) and DefinitionDeployed (from the definitions
+// object) are called by reaflow only.
 func (in *interpreter) scheduleServices() []restate.ServiceDefinition {
 	private := restate.WithIngressPrivate(true)
 	object := restate.NewObject(ScheduleService).
@@ -166,7 +169,8 @@ func (in *interpreter) scheduleServices() []restate.ServiceDefinition {
 		Handler("Backfill", restate.NewObjectHandler(in.backfillSchedule)).
 		Handler("Describe", restate.NewObjectSharedHandler(describeSchedule)).
 		Handler("Tick", restate.NewObjectHandler(void(in.tickSchedule), private)).
-		Handler("RunFinished", restate.NewObjectHandler(void(in.scheduleRunFinished), private))
+		Handler("RunFinished", restate.NewObjectHandler(void(in.scheduleRunFinished), private)).
+		Handler("DefinitionDeployed", restate.NewObjectHandler(void(in.scheduleDefinitionDeployed), private))
 	watch := restate.NewService(scheduleWatchService, private).
 		Handler("Watch", restate.NewServiceHandler(void(watchScheduledRun)))
 	return []restate.ServiceDefinition{object, watch}
@@ -192,6 +196,8 @@ type scheduler struct {
 	spec compiledSpec
 	gen  uint64
 	now  time.Time
+	// fired is the definition the schedule's fires run, once read.
+	fired *DeployRequest
 }
 
 func scheduleNotFound(name string) error {
@@ -291,7 +297,9 @@ func (s *scheduler) put(spec ScheduleSpec) (ScheduleInfo, error) {
 	if err != nil {
 		return ScheduleInfo{}, badRequest("invalid schedule "+s.name, err)
 	}
-	if _, err := s.in.checkScheduledWorkflow(s.ctx, c, spec.Input); err != nil {
+	// The schedule's next generation asks to follow the definition.
+	deployed, err := s.in.checkScheduledWorkflow(s.ctx, s.name, s.gen+1, c, spec.Input)
+	if err != nil {
 		return ScheduleInfo{}, err
 	}
 	if err := s.readNow(); err != nil {
@@ -310,34 +318,37 @@ func (s *scheduler) put(spec ScheduleSpec) (ScheduleInfo, error) {
 	s.spec, s.rec.Spec, s.rec.Next, s.rec.UpdatedAt = c, spec, next, s.now
 	s.bump()
 	s.save()
+	restate.Set(s.ctx, firedDefinitionState, deployed)
+	s.fired = &deployed
 	s.arm()
 	return s.info(), nil
 }
 
-// checkScheduledWorkflow checks that the schedule's workflow is deployed
-// and that input suits it, and returns its program.
-func (in *interpreter) checkScheduledWorkflow(ctx restate.Context, c compiledSpec, input json.RawMessage) (*dsl.Program, error) {
+// checkScheduledWorkflow checks that the workflow of schedule name (of
+// generation gen) is deployed and that input suits it, and returns the
+// deployed definition.
+func (in *interpreter) checkScheduledWorkflow(ctx restate.Context, name string, gen uint64, c compiledSpec, input json.RawMessage) (DeployRequest, error) {
 	if limit := in.cfg.limits.maxInput; len(input) > limit {
-		return nil, restate.ToTerminalError(fmt.Errorf("invalid schedule input: %s", sizeError("the input", len(input), limit, "WithMaxInputSize")), restate.WithErrorCode(codeTooLarge))
+		return DeployRequest{}, restate.ToTerminalError(fmt.Errorf("invalid schedule input: %s", sizeError("the input", len(input), limit, "WithMaxInputSize")), restate.WithErrorCode(codeTooLarge))
 	}
-	deployed, err := restate.Object[DeployRequest](ctx, DefinitionsService, c.definition, "Get").Request(c.version)
+	deployed, err := fetchDefinition(ctx, name, gen, c)
 	if err != nil {
 		if restate.IsTerminalError(err) && restate.AsTerminalError(err).Code() == codeNotFound {
-			return nil, badRequest("invalid schedule: workflow is not deployed", err)
+			return DeployRequest{}, badRequest("invalid schedule: workflow is not deployed", err)
 		}
-		return nil, err
+		return DeployRequest{}, err
 	}
 	prog, loadErr := in.load(deployed.Definition, deployed.File)
 	if loadErr != nil {
-		return nil, badRequest("invalid schedule: deployed definition "+c.definition+" does not load", loadErr)
+		return DeployRequest{}, badRequest("invalid schedule: deployed definition "+c.definition+" does not load", loadErr)
 	}
 	if err := in.admitScheduled(prog); err != nil {
-		return nil, err
+		return DeployRequest{}, err
 	}
 	if err := prog.ValidateInput(input); err != nil {
-		return nil, badRequest("invalid schedule: the input does not match the input schema of "+prog.Name, err)
+		return DeployRequest{}, badRequest("invalid schedule: the input does not match the input schema of "+prog.Name, err)
 	}
-	return prog, nil
+	return deployed, nil
 }
 
 func (in *interpreter) deleteSchedule(ctx restate.ObjectContext, _ restate.Void) (restate.Void, error) {
@@ -345,9 +356,11 @@ func (in *interpreter) deleteSchedule(ctx restate.ObjectContext, _ restate.Void)
 	if err != nil {
 		return restate.Void{}, err
 	}
-	// Runs in flight go on; their RunFinished finds no schedule.
+	// Runs in flight go on; their RunFinished finds no schedule. A
+	// follower entry goes at the definition's next deploy.
 	s.bump()
 	restate.Clear(ctx, scheduleState)
+	restate.Clear(ctx, firedDefinitionState)
 	return restate.Void{}, nil
 }
 
@@ -548,6 +561,7 @@ func (s *scheduler) skipMissed() {
 // runs regardless).
 func (s *scheduler) fire(nominal time.Time, reason, runID string) (Fire, error) {
 	f := Fire{Nominal: nominal, RunID: runID, Reason: reason, FiredAt: s.now}
+	s.watchOverdue()
 	if reason != FireBackfill && s.inFlight() > 0 {
 		switch s.spec.overlap {
 		case OverlapSkip:
@@ -590,8 +604,32 @@ func (s *scheduler) inFlight() int {
 	return n
 }
 
-// start starts the run of f, with the definition deployed now, and asks
-// the watch service to report its end.
+// watchOverdue has the watch service wait for the runs that are still in
+// flight at a later fire. A run reports its own end, unless it ends
+// without its handler ending (killed by an operator, or cancelled by
+// cancel-previous before it began); the watch makes sure the schedule
+// learns of that too, and does not hold its overlap policy for a run that
+// is gone. Runs that end within their interval, the usual case, need no
+// watch.
+func (s *scheduler) watchOverdue() {
+	for i := range s.rec.Running {
+		s.watch(&s.rec.Running[i])
+	}
+}
+
+// watch has the watch service report the end of r, once.
+func (s *scheduler) watch(r *ScheduledRun) {
+	if r.Watched {
+		return
+	}
+	r.Watched = true
+	restate.ServiceSend(s.ctx, scheduleWatchService, "Watch").Send(watchRequest{Schedule: s.name, RunID: r.RunID, InvocationID: r.InvocationID})
+}
+
+// start starts the run of f with the definition the schedule fires. The
+// run reports its end to the schedule; a backfilled run is watched as
+// well, since its id may have run already, and Restate runs a workflow id
+// once.
 func (s *scheduler) start(f Fire) (Fire, error) {
 	if slices.ContainsFunc(s.rec.Running, func(r ScheduledRun) bool { return r.RunID == f.RunID }) {
 		f.State = FireRunning
@@ -606,7 +644,7 @@ func (s *scheduler) start(f Fire) (Fire, error) {
 	if len(s.rec.Running) >= maxRunning {
 		return notStarted(fmt.Errorf("%d runs of the schedule are in flight already", maxRunning))
 	}
-	deployed, err := restate.Object[DeployRequest](s.ctx, DefinitionsService, s.spec.definition, "Get").Request(s.spec.version)
+	deployed, err := s.firedDefinition()
 	if err != nil {
 		if restate.IsTerminalError(err) {
 			return notStarted(err)
@@ -614,10 +652,11 @@ func (s *scheduler) start(f Fire) (Fire, error) {
 		return Fire{}, err
 	}
 	run := restate.WorkflowSend(s.ctx, WorkflowService, f.RunID, "Run").
-		Send(RunRequest{Definition: deployed.Definition, Input: s.rec.Spec.Input, File: deployed.File})
-	id := run.GetInvocationId()
-	s.rec.Running = append(s.rec.Running, ScheduledRun{RunID: f.RunID, Nominal: f.Nominal, InvocationID: id})
-	restate.ServiceSend(s.ctx, scheduleWatchService, "Watch").Send(watchRequest{Schedule: s.name, RunID: f.RunID, InvocationID: id})
+		Send(RunRequest{Definition: deployed.Definition, Input: s.rec.Spec.Input, File: deployed.File, Schedule: s.name})
+	s.rec.Running = append(s.rec.Running, ScheduledRun{RunID: f.RunID, Nominal: f.Nominal, InvocationID: run.GetInvocationId()})
+	if f.Reason == FireBackfill {
+		s.watch(&s.rec.Running[len(s.rec.Running)-1])
+	}
 	f.State = FireRunning
 	s.rec.Counts.Started++
 	s.record(f)
@@ -675,16 +714,32 @@ func (in *interpreter) scheduleRunFinished(ctx restate.ObjectContext, msg runFin
 // watchScheduledRun waits for a run to end and tells its schedule how.
 func watchScheduledRun(ctx restate.Context, w watchRequest) error {
 	_, err := restate.AttachInvocation[json.RawMessage](ctx, w.InvocationID).Response()
-	msg := runFinished{RunID: w.RunID, State: FireSucceeded}
+	if err != nil && !restate.IsTerminalError(err) {
+		return err
+	}
+	tellSchedule(ctx, w.Schedule, w.RunID, err)
+	return nil
+}
+
+// reportToSchedule is a fired run's report of its end to its schedule,
+// the last thing its handler journals: nothing while the run is retried
+// (a non-terminal error), else how it ended, including cancelled.
+func reportToSchedule(ctx restate.WorkflowContext, schedule string, err error) {
+	if err == nil || restate.IsTerminalError(err) {
+		tellSchedule(ctx, schedule, restate.Key(ctx), err)
+	}
+}
+
+// tellSchedule sends schedule the end of its run runID, which err (nil or
+// terminal) tells.
+func tellSchedule(ctx restate.Context, schedule, runID string, err error) {
+	msg := runFinished{RunID: runID, State: FireSucceeded}
 	switch {
 	case err == nil:
-	case !restate.IsTerminalError(err):
-		return err
 	case restate.AsTerminalError(err).Code() == codeCancelled:
 		msg.State, msg.Error = FireCancelled, err.Error()
 	default:
 		msg.State, msg.Error = FireFailed, err.Error()
 	}
-	restate.ObjectSend(ctx, ScheduleService, w.Schedule, "RunFinished").Send(msg)
-	return nil
+	restate.ObjectSend(ctx, ScheduleService, schedule, "RunFinished").Send(msg)
 }

@@ -2,6 +2,9 @@ package interpreter_test
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
 	"testing"
 	"time"
 
@@ -133,4 +136,47 @@ func TestScheduleBackfillRunsTheRangeOnce(t *testing.T) {
 	_, err = scheduleCall[interpreter.BackfillRequest, []interpreter.Fire](t, name, "Backfill",
 		interpreter.BackfillRequest{From: from, To: from.AddDate(1, 0, 0)})
 	require.ErrorContains(t, err, "more than 1000 fires")
+}
+
+// A run killed by an operator never reports its end itself: the watch the
+// schedule starts for a run still in flight at a later fire tells it, and
+// skip fires again instead of skipping for good.
+func TestScheduleLearnsOfAKilledRun(t *testing.T) {
+	def := deployScheduled(t, "1h")
+	name := "killed-" + def
+	_, err := scheduleCall[interpreter.ScheduleSpec, interpreter.ScheduleInfo](t, name, "Create",
+		interpreter.ScheduleSpec{Workflow: def, Every: "1s", Input: json.RawMessage(`{}`)})
+	require.NoError(t, err)
+	t.Cleanup(func() { _, _ = scheduleCall[restate.Void, restate.Void](t, name, "Delete", restate.Void{}) })
+	var first interpreter.ScheduledRun
+	waitLong(t, "a run in flight", func() bool {
+		info := describe(t, name)
+		if len(info.Running) == 0 {
+			return false
+		}
+		first = info.Running[0]
+		return true
+	})
+	kill(t, first.InvocationID)
+	waitLong(t, "a run after the killed one", func() bool {
+		info := describe(t, name)
+		return info.Counts.Started >= 2 && !slices.ContainsFunc(info.Running, func(r interpreter.ScheduledRun) bool { return r.RunID == first.RunID })
+	})
+	info := describe(t, name)
+	i := slices.IndexFunc(info.Recent, func(f interpreter.Fire) bool { return f.RunID == first.RunID })
+	require.GreaterOrEqual(t, i, 0, "the killed run's fire is among the recent ones: %+v", info.Recent)
+	require.NotEqual(t, interpreter.FireRunning, info.Recent[i].State)
+}
+
+// kill kills an invocation through Restate's admin API, as an operator
+// does.
+func kill(t *testing.T, invocationID string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPatch, restateServer.AdminURL+"/invocations/"+invocationID+"/kill", nil)
+	require.NoError(t, err)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Less(t, resp.StatusCode, 300, "kill %s: %s", invocationID, body)
 }

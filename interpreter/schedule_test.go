@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -173,8 +174,62 @@ func TestScheduleRefusesBadInputAndStoresNothing(t *testing.T) {
 }
 
 func TestScheduleInternalHandlersArePrivate(t *testing.T) {
-	for _, handler := range []string{"Tick", "RunFinished"} {
+	for _, handler := range []string{"Tick", "RunFinished", "DefinitionDeployed"} {
 		_, err := scheduleCall[map[string]any, restate.Void](t, "any", handler, map[string]any{})
 		require.Error(t, err, handler)
 	}
+	for _, handler := range []string{"Follow", "Unfollow"} {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		_, err := ingress.Object[map[string]any, restate.Void](client, interpreter.DefinitionsService, "any", handler).Request(ctx, map[string]any{})
+		cancel()
+		require.Error(t, err, handler)
+	}
+}
+
+// A schedule of NAME runs the version deployed last, from the first fire
+// after the deploy on; one of NAME@VERSION keeps its version.
+func TestScheduleFiresTheLatestDeployedVersion(t *testing.T) {
+	name := strings.ToLower(fmt.Sprintf("versions-%d", time.Now().UnixNano()))
+	deploy := func(version string) {
+		def := `{"name": "` + name + `", "version": "` + version + `", "steps": [{"id": "note", "activity": "record", "with": {"label": "` + version + `"}}]}`
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := ingress.Object[interpreter.DeployRequest, interpreter.DeployResult](client, interpreter.DefinitionsService, name, "Deploy").
+			Request(ctx, interpreter.DeployRequest{Definition: def, File: name + ".json"})
+		require.NoError(t, err)
+	}
+	deploy("1")
+	latest, pinned := "latest-"+name, "pinned-"+name
+	for schedule, workflow := range map[string]string{latest: name, pinned: name + "@1"} {
+		_, err := scheduleCall[interpreter.ScheduleSpec, interpreter.ScheduleInfo](t, schedule, "Create",
+			interpreter.ScheduleSpec{Workflow: workflow, Every: "1s", Overlap: interpreter.OverlapAllowAll})
+		require.NoError(t, err)
+		t.Cleanup(func() { _, _ = scheduleCall[restate.Void, restate.Void](t, schedule, "Delete", restate.Void{}) })
+	}
+	// versions are the versions the runs of a schedule ran, in the order
+	// of their fire times.
+	versions := func(schedule string) []string {
+		runs := scheduledRuns(schedule)
+		ids := make([]string, 0, len(runs))
+		for id := range runs {
+			ids = append(ids, id)
+		}
+		sort.Strings(ids)
+		var out []string
+		for _, id := range ids {
+			out = append(out, recordedCalls(id)...)
+		}
+		return out
+	}
+	waitLong(t, "a run of each schedule", func() bool { return len(versions(latest)) > 0 && len(versions(pinned)) > 0 })
+	deploy("2")
+	waitLong(t, "a run of the new version", func() bool { return slices.Contains(versions(latest), "2") })
+	seen := len(versions(pinned))
+	waitLong(t, "more runs of the pinned version", func() bool { return len(versions(pinned)) >= seen+2 })
+	got := versions(latest)
+	first := slices.Index(got, "2")
+	require.Equal(t, slices.Repeat([]string{"1"}, first), got[:first], "version 1 until the deploy")
+	require.Equal(t, slices.Repeat([]string{"2"}, len(got)-first), got[first:], "version 2 from the deploy on")
+	got = versions(pinned)
+	require.Equal(t, slices.Repeat([]string{"1"}, len(got)), got, "the pinned schedule keeps version 1")
 }

@@ -43,6 +43,10 @@ type RunRequest struct {
 	// Redrive makes the run continue a failed one, reusing what it
 	// completed; nil for a new run.
 	Redrive *Redrive `json:"redrive,omitempty"`
+	// Schedule names the schedule that fired the run, empty for other
+	// runs. The run tells that schedule when it ends, however it ends, so
+	// that the overlap policy knows which runs are in flight.
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // DefaultRetry is the policy of steps without a retry block: retry until
@@ -107,7 +111,9 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 	definitions := restate.NewObject(DefinitionsService).
 		Handler("Deploy", restate.NewObjectHandler(in.deploy)).
 		Handler("Versions", restate.NewObjectSharedHandler(versions)).
-		Handler("Get", restate.NewObjectSharedHandler(definition))
+		Handler("Get", restate.NewObjectSharedHandler(definition)).
+		Handler("Follow", restate.NewObjectHandler(follow, restate.WithIngressPrivate(true))).
+		Handler("Unfollow", restate.NewObjectHandler(unfollow, restate.WithIngressPrivate(true)))
 	lineage := restate.NewObject(LineageService, restate.WithIngressPrivate(true)).
 		Handler("Claim", restate.NewObjectHandler(claimLineage))
 	return append([]restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions, lineage}, in.scheduleServices()...)
