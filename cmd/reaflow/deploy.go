@@ -31,11 +31,23 @@ reaflow deploy workflows/*.json
 reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillment.json`)
 	target := c.m.addRestateFlags(fs)
 	known := c.m.addActivityFlag(fs)
+	tokenFile := fs.String("deploy-token-file", c.m.Getenv("REAFLOW_DEPLOY_TOKEN_FILE"), "file holding the endpoint's deploy token, sent in the "+interpreter.DeployTokenHeader+" header (env REAFLOW_DEPLOY_TOKEN_FILE, or the token itself in REAFLOW_DEPLOY_TOKEN)")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("name at least one definition file")
+	}
+	token := c.m.Getenv("REAFLOW_DEPLOY_TOKEN")
+	if *tokenFile != "" {
+		var err error
+		if token, err = readTokenFile("--deploy-token-file", *tokenFile); err != nil {
+			return err
+		}
+	}
+	var sendToken []ingress.RequestOption
+	if token != "" {
+		sendToken = append(sendToken, restate.WithHeaders(map[string]string{interpreter.DeployTokenHeader: token}))
 	}
 	// Every file is checked before any is deployed: nothing half-applied.
 	type checked struct{ file, text, name string }
@@ -58,7 +70,7 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 	}
 	for _, d := range all {
 		res, err := ingress.Object[interpreter.DeployRequest, interpreter.DeployResult](target.ingressClient(), interpreter.DefinitionsService, d.name, "Deploy").
-			Request(ctx, interpreter.DeployRequest{Definition: d.text, File: filepath.Base(d.file)})
+			Request(ctx, interpreter.DeployRequest{Definition: d.text, File: filepath.Base(d.file)}, sendToken...)
 		if err != nil {
 			return fmt.Errorf("%s: %w", d.file, target.unreachable(err))
 		}
@@ -69,6 +81,20 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 		fmt.Fprintf(c.m.Stdout, "%s: %s %s@%s (%s)\n", d.file, what, res.Name, res.Version, res.Hash[:len("sha256:")+12])
 	}
 	return nil
+}
+
+// readTokenFile reads a token from a file, without the line end an editor
+// leaves; flag names the setting in errors.
+func readTokenFile(flag, file string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", fmt.Errorf("%s: %s is empty; write the token into it", flag, file)
+	}
+	return token, nil
 }
 
 type definitionsCommand struct{ m *Main }
