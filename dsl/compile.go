@@ -616,7 +616,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 	if c.compiled == nil {
 		// Sized for an expression in every hundred bytes, roughly what
 		// definitions hold, so that it rarely grows.
-		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), maxNodes: c.lim.maxExprNodes, bySource: make(map[exprKey]*compiledExpr, len(c.doc.data)/100)}
+		c.compiled = &compiledExprs{cfg: newExprConfig(c.lim.maxExprNodes), bySource: make(map[exprKey]*compiledExpr, len(c.doc.data)/100)}
 	}
 	compiled, err := c.compiled.compile(src, result)
 	if err != nil {
@@ -636,7 +636,7 @@ func (c *checker) compileExpr(v *value, src string, base int, written string, re
 		return nil
 	}
 	c.checkReferences(v, src, base, compiled.refs, at)
-	return &Expr{Source: src, Pointer: v.pointer(), written: written, program: compiled.program, direct: compiled.direct, limits: c.lim}
+	return &Expr{Source: src, Pointer: v.pointer(), written: written, program: compiled.program, limits: c.lim}
 }
 
 // exprError reports msg at the character runeOffset of the expression

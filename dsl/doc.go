@@ -90,15 +90,19 @@
 // ErrEvalLimit, in well under a second: a loop over a loop, a string
 // doubled in a reduce, toJSON of a value whose parts are shared, all are
 // charged for what they do (see guard.go), deterministically, so a replay
-// fails where the first run did.
+// fails where the first run did. Numbers, in definitions, inputs and
+// payloads alike, must fit a float64 and are at most 400 characters long,
+// with an exponent between -400 and 400; duplicate object keys are refused.
 //
 // # Errors
 //
-// Load reports every problem at once as an ErrorList. Each Error has the
-// file, a JSON pointer (/steps/2/activity), a 1-based line and column (the
-// column counts characters), a message, and a Snippet showing the line with
-// a caret. Errors inside expressions point at the offending character of
-// the expression. Evaluation errors at run time are *EvalError, naming the
+// Load reports every problem at once as an ErrorList, up to 1000 of them
+// and then how many more there are; a syntax error or an oversized file
+// stops the checks early. Each Error has the file, a JSON pointer
+// (/steps/2/activity), a 1-based line and column (the column counts
+// characters), a message, and a Snippet showing the line with a caret.
+// Errors inside expressions point at the offending character of the
+// expression. Evaluation errors at run time are *EvalError, naming the
 // pointer and the expression.
 //
 // # Identity

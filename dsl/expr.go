@@ -49,7 +49,6 @@ type Expr struct {
 
 	written string // as it appears in the file, for messages: "${ a + b }"
 	program *vm.Program
-	direct  direct // instead of program, for a simple expression
 	limits  *limits
 }
 
@@ -119,16 +118,6 @@ func (e *Expr) EvalString(env *Env) (string, error) {
 }
 
 func (e *Expr) run(env *Env) (any, error) {
-	if e.direct != nil {
-		if env == nil {
-			env = &Env{}
-		}
-		out, err := e.direct.eval(env)
-		if err != nil {
-			return nil, e.fail(err)
-		}
-		return out, nil
-	}
 	ev := evaluations.Get().(*evaluation)
 	if env != nil {
 		ev.env = *env
@@ -214,7 +203,6 @@ func newExprConfig(maxNodes int) *conf.Config {
 // a compiled program is immutable, so Exprs can share it.
 type compiledExprs struct {
 	cfg      *conf.Config
-	maxNodes int // the limit cfg was built with, which direct expressions obey too
 	bySource map[exprKey]*compiledExpr
 }
 
@@ -223,12 +211,10 @@ type exprKey struct {
 	result resultKind
 }
 
-// compiledExpr is one source compiled: a program, or a direct
-// expression, and the references it makes, which the checker judges at
-// every use.
+// compiledExpr is one source compiled: its program, and the references
+// it makes, which the checker judges at every use.
 type compiledExpr struct {
 	program *vm.Program
-	direct  direct
 	refs    []reference
 }
 
@@ -237,20 +223,15 @@ func (c *compiledExprs) compile(src string, result resultKind) (*compiledExpr, e
 	if done, ok := c.bySource[key]; ok {
 		return done, nil
 	}
-	done := &compiledExpr{}
-	if d, refs, ok := parseDirect(src, result, c.maxNodes); ok {
-		done.direct, done.refs = d, refs
-	} else {
-		refs := &referenceCollector{}
-		program, err := compileExprSource(src, c.cfg, refs, true)
-		if err == nil {
-			err = checkResultType(program, result)
-		}
-		if err != nil {
-			return nil, err
-		}
-		done.program, done.refs = program, refs.refs
+	refs := &referenceCollector{}
+	program, err := compileExprSource(src, c.cfg, refs, true)
+	if err == nil {
+		err = checkResultType(program, result)
 	}
+	if err != nil {
+		return nil, err
+	}
+	done := &compiledExpr{program: program, refs: refs.refs}
 	c.bySource[key] = done
 	return done, nil
 }

@@ -89,8 +89,8 @@ func writeString(b *bytes.Buffer, s string) {
 	const hexDigits = "0123456789abcdef"
 	b.WriteByte('"')
 	// Copy runs of characters that need no escape at once. s is valid
-	// UTF-8 (the parser decodes strings as encoding/json does, replacing
-	// invalid bytes), so bytes of 0x80 and above are copied as they are.
+	// UTF-8 (encoding/json's decoder replaces invalid bytes), so bytes of
+	// 0x80 and above are copied as they are.
 	run := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -22,10 +24,6 @@ const (
 	kindArray
 	kindObject
 )
-
-func (k kind) String() string {
-	return [...]string{"null", "boolean", "number", "string", "array", "object"}[k]
-}
 
 // value is one node of a parsed JSON document. Unlike the result of
 // json.Unmarshal it keeps object members in document order (set steps
@@ -113,23 +111,21 @@ type document struct {
 
 // parseDocument decodes data into a value tree, nested at most maxDepth
 // deep: deeper JSON is not a workflow anyone writes, and the tree walkers
-// recurse. A syntax error is returned as an *Error located at the
-// offending byte.
-//
-// The parser is written for this tree rather than built on
-// encoding/json's tokenizer, which allocated for every token and was a
-// third of the cost of loading a large definition. It accepts exactly
-// what encoding/json accepts (FuzzParseMatchesEncodingJSON), and on a
-// syntax error asks encoding/json for its message.
+// recurse. The tokens come from encoding/json's Decoder, which decodes
+// strings as Unmarshal does (invalid UTF-8 and lone surrogates replaced);
+// the tree adds what Unmarshal drops: member order, numbers as written and
+// every value's offset. A syntax error is returned as an *Error located
+// at the offending byte.
 func parseDocument(file string, data []byte, maxDepth int) (*document, *Error) {
 	doc := &document{file: file, data: data}
-	p := &jsonParser{doc: doc, data: data, maxDepth: maxDepth}
+	p := &jsonParser{doc: doc, dec: json.NewDecoder(bytes.NewReader(data)), maxDepth: maxDepth}
+	p.dec.UseNumber()
 	root, err := p.parse(0)
 	if err == nil {
 		// Anything but whitespace after the top-level value is an error:
 		// json.Unmarshal would reject it too.
-		if p.skipSpace(); p.pos < len(data) {
-			err = p.errorAt(p.pos, "unexpected data after the top-level value")
+		if rest := bytes.TrimLeft(data[p.dec.InputOffset():], jsonSpace); len(rest) > 0 {
+			err = p.errorAt(len(data)-len(rest), "unexpected data after the top-level value")
 		}
 	}
 	if err != nil {
@@ -139,245 +135,70 @@ func parseDocument(file string, data []byte, maxDepth int) (*document, *Error) {
 	return doc, nil
 }
 
+// jsonSpace is the white space JSON allows between tokens.
+const jsonSpace = " \t\n\r"
+
 type jsonParser struct {
 	doc      *document
-	data     []byte
-	pos      int
+	dec      *json.Decoder
 	maxDepth int
-	values   []value // allocated in chunks: a definition has thousands
-
-	// Members and items are gathered on these stacks and copied into the
-	// arenas, which hand out slices of the right size, when their object
-	// or array ends.
-	members     []member
-	items       []*value
-	memberArena []member
-	itemArena   []*value
-	// keys holds one copy of each short key: a definition repeats its
-	// keys ("id", "activity", "with") in every step.
-	keys map[string]string
 }
 
-// maxInterned is the length up to which keys are shared.
-const maxInterned = 32
-
-func (p *jsonParser) intern(b []byte) string {
-	if len(b) > maxInterned {
-		return string(b)
+// valueStart is the offset of the next token: the decoder reports the end
+// of the previous one, before the white space and separator that follow.
+func (p *jsonParser) valueStart() int {
+	data := p.doc.data
+	i := int(p.dec.InputOffset())
+	for i < len(data) && (strings.IndexByte(jsonSpace, data[i]) >= 0 || data[i] == ':' || data[i] == ',') {
+		i++
 	}
-	if s, ok := p.keys[string(b)]; ok {
-		return s
-	}
-	if p.keys == nil {
-		p.keys = map[string]string{}
-	}
-	s := string(b)
-	p.keys[s] = s
-	return s
-}
-
-// blockSize is how many values, members or items the parser allocates at
-// once: a value takes at least two bytes of JSON ("1,"), most far more, so
-// a small document gets small blocks.
-func (p *jsonParser) blockSize() int {
-	return min(256, len(p.data)/8+8)
-}
-
-func (p *jsonParser) newValue(k kind, offset int) *value {
-	if len(p.values) == cap(p.values) {
-		p.values = make([]value, 0, p.blockSize())
-	}
-	// The block is zeroed already: set the two fields in place rather
-	// than copy a whole value in.
-	p.values = p.values[:len(p.values)+1]
-	v := &p.values[len(p.values)-1]
-	v.kind, v.offset = k, offset
-	return v
-}
-
-// keep copies list into the arena, a new block of which (of at least block
-// elements) it allocates when the current one is full, and returns the copy, capped so that appending
-// to it cannot overwrite what follows.
-func keep[T any](arena *[]T, list []T, block int) []T {
-	if len(list) > cap(*arena)-len(*arena) {
-		*arena = make([]T, 0, max(len(list), block))
-	}
-	start := len(*arena)
-	*arena = append(*arena, list...)
-	return (*arena)[start:len(*arena):len(*arena)]
-}
-
-func (p *jsonParser) skipSpace() {
-	for p.pos < len(p.data) {
-		switch p.data[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
+	return i
 }
 
 func (p *jsonParser) parse(depth int) (*value, *Error) {
-	p.skipSpace()
-	start := p.pos
+	start := p.valueStart()
 	if depth > p.maxDepth {
 		return nil, p.errorAt(start, fmt.Sprintf("nesting deeper than %d levels", p.maxDepth))
 	}
-	if p.pos >= len(p.data) {
-		return nil, p.syntaxError()
+	tok, err := p.dec.Token()
+	if err != nil {
+		return nil, p.syntaxError(err)
 	}
-	switch c := p.data[p.pos]; {
-	case c == '{':
-		v := p.newValue(kindObject, start)
-		return v, p.parseMembers(v, depth)
-	case c == '[':
-		v := p.newValue(kindArray, start)
-		p.pos++
-		if p.skipSpace(); p.pos < len(p.data) && p.data[p.pos] == ']' {
-			p.pos++
-			return v, nil
-		}
-		base := len(p.items)
-		for {
-			item, err := p.parse(depth + 1)
-			if err != nil {
-				return nil, err
-			}
-			item.parent, item.index = v, int32(len(p.items)-base)
-			p.items = append(p.items, item)
-			if !p.next(']') {
-				return nil, p.syntaxError()
-			}
-			if p.data[p.pos-1] == ']' {
-				v.items = keep(&p.itemArena, p.items[base:], p.blockSize())
-				p.items = p.items[:base]
-				return v, nil
-			}
-		}
-	case c == '"':
-		text, ok := p.string(false)
-		if !ok {
-			return nil, p.syntaxError()
-		}
-		v := p.newValue(kindString, start)
-		v.text = text
-		return v, nil
-	case c == '-' || c >= '0' && c <= '9':
-		if !p.number() {
-			return nil, p.syntaxError()
-		}
-		text := string(p.data[start:p.pos])
-		if msg := checkNumber(text); msg != "" {
+	v := &value{offset: start}
+	switch t := tok.(type) {
+	case nil:
+		v.kind = kindNull
+	case bool:
+		v.kind, v.boolean = kindBool, t
+	case json.Number:
+		if msg := checkNumber(string(t)); msg != "" {
 			return nil, p.errorAt(start, msg)
 		}
-		v := p.newValue(kindNumber, start)
-		v.text = text
-		return v, nil
-	case p.literal("true"), p.literal("false"):
-		v := p.newValue(kindBool, start)
-		v.boolean = c == 't'
-		return v, nil
-	case p.literal("null"):
-		return p.newValue(kindNull, start), nil
-	}
-	return nil, p.syntaxError()
-}
-
-// next consumes a ',' or the closing delimiter after an item or member,
-// and reports whether it found one.
-func (p *jsonParser) next(closing byte) bool {
-	p.skipSpace()
-	if p.pos < len(p.data) && (p.data[p.pos] == ',' || p.data[p.pos] == closing) {
-		p.pos++
-		return true
-	}
-	return false
-}
-
-func (p *jsonParser) literal(word string) bool {
-	if !bytes.HasPrefix(p.data[p.pos:], []byte(word)) {
-		return false
-	}
-	p.pos += len(word)
-	return true
-}
-
-// number consumes a number as JSON's grammar defines it.
-func (p *jsonParser) number() bool {
-	d := p.data
-	digits := func() int {
-		n := 0
-		for p.pos < len(d) && d[p.pos] >= '0' && d[p.pos] <= '9' {
-			p.pos++
-			n++
-		}
-		return n
-	}
-	if d[p.pos] == '-' {
-		p.pos++
-	}
-	switch {
-	case p.pos < len(d) && d[p.pos] == '0':
-		p.pos++
-	case digits() == 0:
-		return false
-	}
-	if p.pos < len(d) && d[p.pos] == '.' {
-		p.pos++
-		if digits() == 0 {
-			return false
-		}
-	}
-	if p.pos < len(d) && (d[p.pos] == 'e' || d[p.pos] == 'E') {
-		p.pos++
-		if p.pos < len(d) && (d[p.pos] == '+' || d[p.pos] == '-') {
-			p.pos++
-		}
-		if digits() == 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// string consumes a string literal and returns its value. One of plain
-// ASCII, the common case, is copied (and shared, for a key); any other is
-// decoded by encoding/json, which replaces invalid UTF-8 and lone
-// surrogates as Unmarshal does.
-func (p *jsonParser) string(key bool) (string, bool) {
-	d := p.data
-	start := p.pos
-	p.pos++
-	plain := true
-	for p.pos < len(d) {
-		switch c := d[p.pos]; {
-		case c == '"':
-			p.pos++
-			if plain && key {
-				return p.intern(d[start+1 : p.pos-1]), true
+		v.kind, v.text = kindNumber, string(t)
+	case string:
+		v.kind, v.text = kindString, t
+	case json.Delim:
+		if t == '[' {
+			v.kind = kindArray
+			for p.dec.More() {
+				item, err := p.parse(depth + 1)
+				if err != nil {
+					return nil, err
+				}
+				item.parent, item.index = v, int32(len(v.items))
+				v.items = append(v.items, item)
 			}
-			if plain {
-				return string(d[start+1 : p.pos-1]), true
+		} else {
+			v.kind = kindObject
+			if err := p.parseMembers(v, depth); err != nil {
+				return nil, err
 			}
-			var s string
-			if err := json.Unmarshal(d[start:p.pos], &s); err != nil {
-				return "", false
-			}
-			return s, true
-		case c == '\\':
-			plain = false
-			p.pos += 2
-		case c < 0x20:
-			return "", false
-		case c >= 0x80:
-			plain = false
-			p.pos++
-		default:
-			p.pos++
+		}
+		if _, err := p.dec.Token(); err != nil { // the closing delimiter
+			return nil, p.syntaxError(err)
 		}
 	}
-	return "", false
+	return v, nil
 }
 
 // maxNumberLen bounds a number's literal. Numbers are kept as written (the
@@ -406,96 +227,58 @@ func checkNumber(text string) string {
 }
 
 func (p *jsonParser) parseMembers(v *value, depth int) *Error {
-	p.pos++ // the '{'
-	if p.skipSpace(); p.pos < len(p.data) && p.data[p.pos] == '}' {
-		p.pos++
-		return nil
-	}
 	var seen map[string]int // only for large objects; small ones scan
-	base := len(p.members)
-	for {
-		p.skipSpace()
-		keyOffset := p.pos
-		if p.pos >= len(p.data) || p.data[p.pos] != '"' {
-			return p.syntaxError()
+	for p.dec.More() {
+		keyOffset := p.valueStart()
+		tok, err := p.dec.Token()
+		if err != nil {
+			return p.syntaxError(err)
 		}
-		key, ok := p.string(true)
-		if !ok {
-			return p.syntaxError()
-		}
-		if p.skipSpace(); p.pos >= len(p.data) || p.data[p.pos] != ':' {
-			return p.syntaxError()
-		}
-		p.pos++
+		// Where a key is due, the decoder returns a string or an error.
+		key := tok.(string)
 		// Duplicate keys are legal JSON but ambiguous: encoding/json keeps
 		// the last, editors the first. Reject them.
-		members := p.members[base:]
-		dup := -1
-		if seen != nil {
-			if i, ok := seen[key]; ok {
-				dup = i
-			}
-		} else {
-			for i := range members {
-				if members[i].key == key {
-					dup = i
-				}
-			}
+		dup, found := seen[key]
+		if seen == nil {
+			dup = slices.IndexFunc(v.members, func(m member) bool { return m.key == key })
+			found = dup >= 0
 		}
-		if dup >= 0 {
-			first := p.doc.position(members[dup].keyOffset)
+		if found {
+			first := p.doc.position(v.members[dup].keyOffset)
 			return p.errorAt(keyOffset, fmt.Sprintf("duplicate key %s (first at line %d)", quoteName(key), first.line))
 		}
 		val, perr := p.parse(depth + 1)
 		if perr != nil {
 			return perr
 		}
-		val.parent, val.index = v, int32(len(p.members)-base)
-		p.members = append(p.members, member{key: key, keyOffset: keyOffset, value: val})
-		if n := len(p.members) - base; seen == nil && n > 16 {
+		val.parent, val.index = v, int32(len(v.members))
+		v.members = append(v.members, member{key: key, keyOffset: keyOffset, value: val})
+		if seen == nil && len(v.members) > 16 {
 			seen = make(map[string]int, 32)
-			for i, m := range p.members[base:] {
+			for i, m := range v.members {
 				seen[m.key] = i
 			}
 		} else if seen != nil {
-			seen[key] = n - 1
-		}
-		if !p.next('}') {
-			return p.syntaxError()
-		}
-		if p.data[p.pos-1] == '}' {
-			v.members = keep(&p.memberArena, p.members[base:], p.blockSize())
-			p.members = p.members[:base]
-			return nil
+			seen[key] = len(v.members) - 1
 		}
 	}
+	return nil
 }
 
-// syntaxError describes the document's first syntax error, which the
-// parser has just met, in encoding/json's words and at its offset.
-func (p *jsonParser) syntaxError() *Error {
+// syntaxError describes the syntax error the decoder met. The decoder's
+// offsets say where the token it was reading starts, not which byte is
+// wrong, so the error is taken from encoding/json's check of the whole
+// document, which finds the same first error and counts the offending
+// byte.
+func (p *jsonParser) syntaxError(err error) *Error {
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return p.errorAt(len(p.doc.data), "invalid JSON: unexpected end of input")
+	}
 	var syntax *json.SyntaxError
-	err := json.Unmarshal(p.data, new(json.RawMessage))
-	switch {
-	case errors.As(err, &syntax) && (syntax.Error() == "unexpected end of JSON input" || p.endsInToken(syntax)):
-		return p.errorAt(len(p.data), "invalid JSON: unexpected end of input")
-	case errors.As(err, &syntax):
-		// Its offset counts the offending byte.
+	if errors.As(json.Unmarshal(p.doc.data, new(json.RawMessage)), &syntax) {
 		return p.errorAt(int(syntax.Offset)-1, "invalid JSON: "+syntax.Error())
-	default:
-		// encoding/json accepts the document: a disagreement between the
-		// two parsers, which FuzzParseMatchesEncodingJSON looks for.
-		return p.errorAt(p.pos, "invalid JSON")
 	}
-}
-
-// endsInToken reports whether err is encoding/json's complaint about a
-// document that ends inside a number or a literal ("-", "1.", "tru"): at
-// the end of its input the scanner steps over a space it makes up, and
-// reports that invalid character ' ', which is not in the file.
-func (p *jsonParser) endsInToken(err *json.SyntaxError) bool {
-	n := len(p.data)
-	return err.Offset == int64(n) && strings.HasPrefix(err.Error(), "invalid character ' '") && (n == 0 || p.data[n-1] != ' ')
+	return p.errorAt(p.valueStart(), "invalid JSON: "+err.Error())
 }
 
 func (p *jsonParser) errorAt(offset int, msg string) *Error {

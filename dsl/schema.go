@@ -263,12 +263,7 @@ func quotedNames(list string) []string {
 }
 
 // checkSchema validates the parsed definition against the embedded schema.
-// A valid definition, the common case, takes the fast path; the validator
-// runs only to explain what is wrong.
 func (c *checker) checkSchema() {
-	if conforms(workflowSchema, c.doc.root) {
-		return
-	}
 	err := workflowSchema.Validate(c.doc.root.toAny())
 	if err == nil {
 		return

@@ -3,6 +3,7 @@ package dsl_test
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"os"
 	"testing"
 
@@ -41,4 +42,33 @@ func TestSchema(t *testing.T) {
 		}
 	}
 	walk("", schema)
+}
+
+// The schemas a definition holds (input, signal payloads) are checked
+// against the JSON Schema meta-schema, down to their nested schemas.
+func TestNestedSchemasAreCheckedAgainstTheMetaSchema(t *testing.T) {
+	for schema, want := range map[string]string{
+		`{"properties": {"a": {"type": 5}}}`:                            "/properties/a/type",
+		`{"items": {"minLength": "x"}}`:                                 "/items/minLength",
+		`{"allOf": [{"type": 5}]}`:                                      "/allOf/0/type",
+		`{"properties": {"a": {"properties": {"b": {"required": 1}}}}}`: "/properties/a/properties/b/required",
+		`{"properties": {"a": {"type": "string"}}}`:                     "",
+	} {
+		for prefix, src := range map[string]string{
+			"/input":                `{"name": "x", "steps": [{"id": "a", "activity": "x"}], "input": ` + schema + `}`,
+			"/steps/0/await/schema": `{"name": "x", "steps": [{"id": "a", "await": {"signal": "s", "schema": ` + schema + `}}]}`,
+		} {
+			_, err := dsl.Load("x.json", []byte(src))
+			if want == "" {
+				if err != nil {
+					t.Errorf("%s: %v", src, err)
+				}
+				continue
+			}
+			var list dsl.ErrorList
+			if !errors.As(err, &list) || len(list) == 0 || list[0].Pointer != prefix+want {
+				t.Errorf("%s: got %v, want an error at %s", src, err, prefix+want)
+			}
+		}
+	}
 }

@@ -171,10 +171,11 @@ func TestEvalErrors(t *testing.T) {
 			want:   `/steps/0/when: input.name: expected a boolean, got string "Ada"`,
 		},
 		{
+			// expr's words: it reads a member of a string as an index.
 			name:   "a member of a string names its type, not its value",
 			fields: `"with": "${ input.name.first }"`,
 			eval:   func(s *dsl.ActivityStep, env *dsl.Env) error { _, err := s.With.Eval(env); return err },
-			want:   "/steps/0/with: ${ input.name.first }: cannot fetch first from a string",
+			want:   "/steps/0/with: ${ input.name.first }: invalid operation: int(string)",
 		},
 		{
 			name:   "dedup must be a string",

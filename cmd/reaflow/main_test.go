@@ -37,7 +37,9 @@ func runTests(m *testing.M) int {
 	}
 	defer os.RemoveAll(dir)
 	reaflowBin = filepath.Join(dir, "reaflow")
-	if out, err := exec.Command("go", "build", "-o", reaflowBin, ".").CombinedOutput(); err != nil {
+	// -buildvcs=auto whatever GOFLAGS says: in a checkout, the binary
+	// records its commit as a release build does (TestVersionComesFromBuildInfo).
+	if out, err := exec.Command("go", "build", "-buildvcs=auto", "-o", reaflowBin, ".").CombinedOutput(); err != nil {
 		fmt.Fprintf(os.Stderr, "build reaflow: %v\n%s", err, out)
 		return 1
 	}

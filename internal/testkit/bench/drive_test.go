@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -17,6 +18,10 @@ func TestDriveKeepsConcurrencyCallsInFlight(t *testing.T) {
 	var inFlight, peak atomic.Int32
 	var mu sync.Mutex
 	seen := map[int]bool{}
+	// The first calls wait until c of them are in flight together: a driver
+	// that keeps fewer in flight never gets there, and its calls fail.
+	allIn := make(chan struct{})
+	var once sync.Once
 	s, err := Drive(context.Background(), n, c, func(ctx context.Context, i int) error {
 		now := inFlight.Add(1)
 		defer inFlight.Add(-1)
@@ -26,6 +31,14 @@ func TestDriveKeepsConcurrencyCallsInFlight(t *testing.T) {
 				break
 			}
 		}
+		if now == c {
+			once.Do(func() { close(allIn) })
+		}
+		select {
+		case <-allIn:
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("only %d calls in flight, want %d", inFlight.Load(), c)
+		}
 		mu.Lock()
 		seen[i] = true
 		mu.Unlock()
@@ -34,7 +47,7 @@ func TestDriveKeepsConcurrencyCallsInFlight(t *testing.T) {
 	})
 	require.NoError(t, err)
 	assert.Len(t, seen, n, "every call number once")
-	assert.LessOrEqual(t, peak.Load(), int32(c))
+	assert.Equal(t, int32(c), peak.Load(), "c calls in flight, never more")
 	require.Len(t, s.Latencies, n)
 	for _, l := range s.Latencies {
 		assert.GreaterOrEqual(t, l, time.Millisecond)

@@ -80,5 +80,8 @@
 // for (KnownIssues) are reported apart and do not fail the soak unless it
 // is strict: today, a step whose bounded retry budget (retry.maxAttempts)
 // is used up by endpoint crashes, since a call a crash cut off is an
-// attempt (TestACrashCutAttemptCountsTowardMaxAttempts shows it).
+// attempt (TestACrashCutAttemptCountsTowardMaxAttempts shows it). The
+// waiver covers such a run's outcome and the effects of the steps it never
+// reached, nothing else: a duplicate, a missing effect of an earlier step,
+// a wrong route, answer, order or output fails the soak as in any run.
 package chaos

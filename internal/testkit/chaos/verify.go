@@ -3,6 +3,7 @@ package chaos
 import (
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -42,15 +43,38 @@ var KnownIssues = map[string]string{
 		"(the soak injects at most two failures per key, and the examples allow four or more attempts)",
 }
 
-// knownIssue tells whether the run's problems come from a known issue.
-// A run that failed on an injected fault hit the retry budget issue: no
-// key gets more injected failures than the smallest budget of the
-// examples, so only attempts that crashes took can have used it up.
-func knownIssue(o *observation) string {
-	if o.Finished && o.State.Result == "failure" && strings.Contains(o.State.Failure, `"sandbox_fault"`) {
-		return knownRetryBudget
+// retryBudgetFailure tells whether the run failed on an injected fault,
+// and at which step: the retry budget issue. No key gets more injected
+// failures than the smallest budget of the examples, so only attempts that
+// crashes took can have used the budget up. It excuses the run's outcome
+// and the effects of the steps it never reached, never an effect that
+// happened (a duplicate, a wrong route or answer), an order or an output.
+func retryBudgetFailure(o *observation) (step string, ok bool) {
+	if !o.Finished || o.State.Result != "failure" || !strings.Contains(o.State.Failure, `"sandbox_fault"`) {
+		return "", false
 	}
-	return ""
+	if m := failedStep.FindStringSubmatch(o.State.Failure); m != nil {
+		return m[1], true
+	}
+	return "", false
+}
+
+// failedStep finds the step a run's failure names: `step "charge" (activity
+// charge) failed: ...`.
+var failedStep = regexp.MustCompile(`step "([^"]+)"`)
+
+// unreached returns, for each expected effect, whether it belongs to the
+// failed step or a step after it in the plan's order: a run that fails
+// there never calls them.
+func unreached(effects []expectedEffect, step string) []bool {
+	out := make([]bool, len(effects))
+	reached := false
+	for i, e := range effects {
+		label, _, _ := strings.Cut(strings.TrimPrefix(e.Label, "undo "), "[")
+		reached = reached || label == step
+		out[i] = reached
+	}
+	return out
 }
 
 // owner is a run that expects an effect under a key.
@@ -111,6 +135,8 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 	add := func(check, format string, args ...any) {
 		problems = append(problems, Problem{Run: r.ID, Scenario: r.Scenario, Check: check, Detail: fmt.Sprintf(format, args...)})
 	}
+	failedAt, budgetSpent := retryBudgetFailure(o)
+	excuse := func() { problems[len(problems)-1].Known = knownRetryBudget }
 	for _, t := range o.Trouble {
 		add("driver", "%s", t)
 	}
@@ -128,6 +154,9 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 		add("final state", "expected %s, seen: STUCK in status %q, retry count %d, last failure %q", want, o.State.Status, o.State.RetryCount, o.State.LastFailure)
 	case r.Expect.Completed && o.State.Result != "success":
 		add("final state", "expected completed, seen: %s %s", o.State.Result, o.failureText())
+		if budgetSpent {
+			excuse()
+		}
 	case !r.Expect.Completed && o.State.Result == "success":
 		add("final state", "expected %s, seen: completed with %s", want, o.Output)
 	case !r.Expect.Completed:
@@ -144,7 +173,11 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 	// Exactly one effect per expected key, with the expected route and
 	// answer.
 	v := &runView{obs: o, effects: map[string]sandbox.Effect{}}
-	for _, e := range r.Expect.Effects {
+	var notReached []bool
+	if budgetSpent {
+		notReached = unreached(r.Expect.Effects, failedAt)
+	}
+	for i, e := range r.Expect.Effects {
 		got := byKey[e.Key]
 		if len(got) == 0 && e.Optional {
 			continue
@@ -159,6 +192,9 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 				kind = "compensation"
 			}
 			add(kind, "step %s (key %s): expected exactly 1 effect on %s, seen %d%s", e.Label, e.Key, e.Route, len(got), list(seen))
+			if len(got) == 0 && budgetSpent && notReached[i] {
+				excuse()
+			}
 			continue
 		}
 		g := got[0]
@@ -198,11 +234,6 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 	if o.Finished && r.Expect.Check != nil && len(problems) == 0 {
 		for _, p := range r.Expect.Check(v) {
 			add("output", "%s", p)
-		}
-	}
-	if known := knownIssue(o); known != "" {
-		for i := range problems {
-			problems[i].Known = known
 		}
 	}
 	return problems

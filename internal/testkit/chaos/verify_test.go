@@ -192,3 +192,47 @@ func TestVerifyMarksTheKnownRetryBudgetIssue(t *testing.T) {
 		assert.Empty(t, pr.Known, "any other failure is a problem")
 	}
 }
+
+// The retry budget waiver excuses a run's outcome and the steps it never
+// reached, not what it did: a doubled charge, or a step before the failure
+// without its effect, is a problem even in a run that failed on a fault.
+func TestVerifyKnownIssueNeverExcusesAnEffect(t *testing.T) {
+	p := &planner{seed: 1}
+	var r *run
+	for i := 0; r == nil; i++ {
+		if j := p.job(i); j.scenario == "order" {
+			r = j.runs[0]
+		}
+	}
+	require.Equal(t, "charge", r.Expect.Effects[0].Label)
+	require.Equal(t, "ship", r.Expect.Effects[1].Label)
+	failedAtShip := runState{Status: "completed", Result: "failure",
+		Failure: `[500] step "ship" (activity ship) failed: shipping: status 429: {"error":{"code":"sandbox_fault","message":"429 injected by rule 1"}}`}
+	charge := func(seq int) sandbox.Effect {
+		c := r.Expect.Effects[0]
+		return sandbox.Effect{Seq: seq, Endpoint: c.Route, IdempotencyKey: c.Key, Status: 200, ObjectID: "ch_000001", Summary: "charged"}
+	}
+	unexcused := func(problems []Problem) []string {
+		var out []string
+		for _, pr := range problems {
+			if pr.Known == "" {
+				out = append(out, pr.String())
+			}
+		}
+		return out
+	}
+
+	o := &observation{Run: r, Submitted: true, Finished: true, State: failedAtShip}
+	once := verify([]*observation{o}, sandbox.Ledger{Effects: []sandbox.Effect{charge(1)}})
+	require.NotEmpty(t, once)
+	assert.Empty(t, unexcused(once), "charged once, then failed at ship: only the outcome and the unreached steps")
+
+	twice := unexcused(verify([]*observation{o}, sandbox.Ledger{Effects: []sandbox.Effect{charge(1), charge(2)}}))
+	require.Len(t, twice, 1, "a doubled charge is never a known issue")
+	assert.Contains(t, twice[0], "step charge")
+	assert.Contains(t, twice[0], "seen 2")
+
+	missing := unexcused(verify([]*observation{o}, sandbox.Ledger{}))
+	require.Len(t, missing, 1, "charge comes before the failed step, so its effect is due")
+	assert.Contains(t, missing[0], "step charge")
+}
