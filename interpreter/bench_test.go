@@ -25,6 +25,7 @@ func (j noopJournal) now() (time.Time, error)                             { retu
 func (j noopJournal) signal(string) (json.RawMessage, error)              { return j.output, nil }
 func (j noopJournal) deadline(string, time.Duration) func()               { return func() {} }
 func (j noopJournal) interrupted() error                                  { return nil }
+func (j noopJournal) claim(string) error                                  { return nil }
 func (j noopJournal) child(string, RunRequest, bool) (json.RawMessage, error) {
 	return j.output, nil
 }

@@ -3,6 +3,7 @@ package interpreter
 import (
 	"fmt"
 	"maps"
+	"strings"
 
 	restate "github.com/restatedev/sdk-go"
 
@@ -22,12 +23,24 @@ type blockRequest struct {
 	Step       string `json:"step"`
 	// Branch names the parallel branch to run.
 	Branch string `json:"branch,omitempty"`
-	// Items are the foreach items to run; Items[k] has index First+k.
-	First int   `json:"first,omitempty"`
-	Items []any `json:"items,omitempty"`
+	// Items are the foreach items to run; Items[k] has index First+k, or
+	// Indexes[k] when a redrive runs only some of the items.
+	First   int   `json:"first,omitempty"`
+	Items   []any `json:"items,omitempty"`
+	Indexes []int `json:"indexes,omitempty"`
 	// Env is what the steps before the block left for expressions.
 	Env   envSnapshot `json:"env"`
 	Loops []loop      `json:"loops,omitempty"`
+	// Redrive is the part of the run's redrive that concerns the block.
+	Redrive *Redrive `json:"redrive,omitempty"`
+}
+
+// index is the index of the block's item k.
+func (req *blockRequest) index(k int) int {
+	if req.Indexes != nil {
+		return req.Indexes[k]
+	}
+	return req.First + k
 }
 
 // envSnapshot is dsl.Env as it travels to a block invocation.
@@ -68,19 +81,34 @@ func (r *runner) request(step string) blockRequest {
 // parallel runs each branch as a child invocation, all at once. The
 // output is each branch's step outputs by branch name.
 func (r *runner) parallel(s *dsl.ParallelStep) (any, error) {
-	reqs := make([]blockRequest, len(s.Branches))
-	for i, b := range s.Branches {
-		reqs[i] = r.request(s.ID)
-		reqs[i].Branch = b.Name
+	out := make(map[string]any, len(s.Branches))
+	reqs := make([]blockRequest, 0, len(s.Branches))
+	branches := make([]*dsl.Branch, 0, len(s.Branches))
+	for _, b := range s.Branches {
+		req := r.request(s.ID)
+		req.Branch = b.Name
+		if r.redrive != nil {
+			if outputs, undo, ok := r.inline(req, b.Steps, nil); ok {
+				out[b.Name] = outputs
+				r.undo = append(r.undo, undo...)
+				continue
+			}
+			prefix := r.path("")
+			req.Redrive = r.redrive.subset(func(path string) bool { return strings.HasPrefix(path, prefix) })
+		}
+		reqs = append(reqs, req)
+		branches = append(branches, b)
+	}
+	if len(reqs) == 0 {
+		return out, nil
 	}
 	if err := r.checkBlockRequests(&s.StepInfo, "parallel", reqs); err != nil {
 		return nil, err
 	}
 	results, order, err := r.journal.blocks(reqs, s.FailFast)
-	out := make(map[string]any, len(s.Branches))
 	for i, res := range results {
 		if len(res.Outputs) == 1 {
-			out[s.Branches[i].Name] = res.Outputs[0]
+			out[branches[i].Name] = res.Outputs[0]
 		}
 		if err == nil && res.Failure != nil {
 			err = res.Failure.err()
@@ -111,12 +139,20 @@ func (r *runner) foreach(s *dsl.ForeachStep) (any, error) {
 	if len(items) == 0 {
 		return outputs, nil
 	}
-	groups := min(s.Concurrency, len(items))
-	reqs := make([]blockRequest, groups)
-	for g := range groups {
-		lo, hi := g*len(items)/groups, (g+1)*len(items)/groups
-		reqs[g] = r.request(s.ID)
-		reqs[g].First, reqs[g].Items = lo, items[lo:hi]
+	var reqs []blockRequest
+	if r.redrive != nil {
+		reqs = r.redriveItems(s, items, outputs)
+		if len(reqs) == 0 {
+			return outputs, nil
+		}
+	} else {
+		groups := min(s.Concurrency, len(items))
+		reqs = make([]blockRequest, groups)
+		for g := range groups {
+			lo, hi := g*len(items)/groups, (g+1)*len(items)/groups
+			reqs[g] = r.request(s.ID)
+			reqs[g].First, reqs[g].Items = lo, items[lo:hi]
+		}
 	}
 	if err := r.checkBlockRequests(&s.StepInfo, "foreach", reqs); err != nil {
 		return nil, err
@@ -124,7 +160,7 @@ func (r *runner) foreach(s *dsl.ForeachStep) (any, error) {
 	results, order, err := r.journal.blocks(reqs, true)
 	for g, res := range results {
 		for k, out := range res.Outputs {
-			outputs[reqs[g].First+k] = out
+			outputs[reqs[g].index(k)] = out
 		}
 		if err == nil && res.Failure != nil {
 			err = res.Failure.err()
@@ -158,7 +194,7 @@ func (in *interpreter) block(ctx restate.Context, req blockRequest) (blockResult
 			return in.checkBlockResult(res, s.ID, fmt.Sprintf("branch %q", b.Name)), err
 		}
 	case *dsl.ForeachStep:
-		what := fmt.Sprintf("items %d to %d", req.First, req.First+len(req.Items)-1)
+		what := fmt.Sprintf("items %d to %d", req.index(0), req.index(len(req.Items)-1))
 		if len(req.Items) > foreachChunk {
 			res, err := in.chunks(j, req)
 			return in.checkBlockResult(res, s.ID, what), err
@@ -166,8 +202,8 @@ func (in *interpreter) block(ctx restate.Context, req blockRequest) (blockResult
 		var res blockResult
 		for k, item := range req.Items {
 			r := in.blockRunner(j, prog, req)
-			r.env.Item, r.env.Index = item, req.First+k
-			r.loops = append(r.loops, loop{Step: s.ID, Pointer: s.Pointer, Index: req.First + k})
+			r.env.Item, r.env.Index = item, req.index(k)
+			r.loops = append(r.loops, loop{Step: s.ID, Pointer: s.Pointer, Index: req.index(k)})
 			out, err := r.steps(s.Steps)
 			res.Undo = append(res.Undo, r.undo...)
 			if err != nil {
@@ -186,7 +222,11 @@ func (in *interpreter) chunks(j *restateJournal, req blockRequest) (blockResult,
 	var res blockResult
 	for lo := 0; lo < len(req.Items); lo += foreachChunk {
 		sub := req
-		sub.First, sub.Items = req.First+lo, req.Items[lo:min(lo+foreachChunk, len(req.Items))]
+		hi := min(lo+foreachChunk, len(req.Items))
+		sub.First, sub.Items = req.index(lo), req.Items[lo:hi]
+		if req.Indexes != nil {
+			sub.Indexes = req.Indexes[lo:hi]
+		}
 		results, _, err := j.blocks([]blockRequest{sub}, true)
 		part := results[0]
 		res.Outputs = append(res.Outputs, part.Outputs...)
@@ -213,6 +253,7 @@ func (in *interpreter) blockRunner(j journal, prog *dsl.Program, req blockReques
 	}
 	r.env.Item, r.env.Index, r.env.Error = req.Env.Item, req.Env.Index, req.Env.Error
 	r.loops = append([]loop(nil), req.Loops...)
+	r.redrive = req.Redrive
 	return r
 }
 

@@ -49,6 +49,7 @@ func Example() {
 	// ReaflowBlock
 	// ReaflowDedup
 	// ReaflowDefinitions
+	// ReaflowLineage
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }
 

@@ -44,6 +44,9 @@ type journal interface {
 	// deadline makes every wait until done fail with a *timeoutError
 	// naming id once d has passed.
 	deadline(id string, d time.Duration) (done func())
+	// claim records the run as the redrive of the run of, and fails when
+	// another run redrives it already.
+	claim(of string) error
 }
 
 // timeoutError is returned by a wait whose deadline passed; the step (or

@@ -43,8 +43,17 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 		restate.Set(ctx, definitionState, RunRequest{Definition: req.Definition, File: req.File})
 	}
 	j := &restateJournal{ctx: ctx, in: in, workflowID: restate.Key(ctx), promises: ctx}
+	if req.Redrive != nil {
+		if err := in.checkRedrive(restate.Key(ctx), req.Redrive); err != nil {
+			return nil, err
+		}
+		if err := j.claim(req.Redrive.Of); err != nil {
+			return nil, err
+		}
+	}
 	r := newRunner(in, j, prog, restate.Key(ctx), input)
 	r.source = source{Definition: req.Definition, File: req.File, Origin: origin}
+	r.redrive = req.Redrive
 	return r.walk()
 }
 
@@ -82,6 +91,9 @@ type runner struct {
 	// undo holds the compensations of completed steps, in the order the
 	// steps completed.
 	undo []compensation
+	// redrive is what the run reuses of the failed run it redrives; nil
+	// for a run that redrives none.
+	redrive *Redrive
 }
 
 // loop is one foreach iteration around a step.
@@ -169,6 +181,13 @@ func (r *runner) exec(step dsl.Step) (out any, ran bool, err error) {
 		if !run {
 			return nil, false, nil
 		}
+	}
+	if out, ok, err := r.reused(step); ok || err != nil {
+		if err != nil {
+			return nil, false, err
+		}
+		r.env.Steps[info.ID] = map[string]any{"output": out}
+		return out, true, nil
 	}
 	if info.Timeout > 0 {
 		done := r.journal.deadline(info.ID, info.Timeout)
@@ -278,16 +297,24 @@ func (r *runner) kind(step dsl.Step) (any, bool, error) {
 
 // key derives the idempotency key of a call made for the step id (and
 // roles such as compensate) in this invocation's loop iteration.
+//
+// A redriven run derives its keys from the lineage's root run, so that a
+// step sends the key the original run sent; a step the redrive gives a
+// generation of its own adds it (see Redrive.Keys).
 func (r *runner) key(id string, roles ...rea.KeyPart) string {
-	if len(r.loops) == 0 && len(roles) == 0 {
-		return rea.IdempotencyKey(r.env.Workflow.ID, rea.Step(id))
+	root, generation := r.keyRoot(id)
+	if len(r.loops) == 0 && len(roles) == 0 && generation == 0 {
+		return rea.IdempotencyKey(root, rea.Step(id))
 	}
-	path := make([]rea.KeyPart, 0, 2*len(r.loops)+1+len(roles))
+	path := make([]rea.KeyPart, 0, 2*len(r.loops)+3+len(roles))
 	for _, l := range r.loops {
 		path = append(path, rea.Step(l.Step), rea.Index(l.Index))
 	}
 	path = append(path, rea.Step(id))
-	return rea.IdempotencyKey(r.env.Workflow.ID, append(path, roles...)...)
+	if generation > 0 {
+		path = append(path, redriveKeyParts(generation)...)
+	}
+	return rea.IdempotencyKey(root, append(path, roles...)...)
 }
 
 // stepPath locates a step with the indexes of the loops around it:

@@ -41,6 +41,9 @@ type RunRequest struct {
 	Input json.RawMessage `json:"input,omitempty"`
 	// File names the definition in error messages.
 	File string `json:"file,omitempty"`
+	// Redrive makes the run continue a failed one, reusing what it
+	// completed; nil for a new run.
+	Redrive *Redrive `json:"redrive,omitempty"`
 	// Origin is set by reaflow on the child runs it starts; see
 	// DefinitionOrigin.
 	Origin *DefinitionOrigin `json:"origin,omitempty"`
@@ -55,7 +58,10 @@ type config struct {
 	loadOptions  []dsl.Option
 	cacheSize    int
 	limits       limits
-	policy       runPolicy
+	// redriveWindow is the retention of finished runs; nil for
+	// DefaultRedriveWindow.
+	redriveWindow *time.Duration
+	policy        runPolicy
 }
 
 // DefaultProgramCacheSize is how many compiled definitions the services
@@ -106,7 +112,7 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 	// park invocations on a run's signals, or record the outcome of a
 	// dedup key that real runs then trust.
 	private := restate.WithIngressPrivate(true)
-	workflow := restate.NewWorkflow(WorkflowService).
+	workflow := restate.NewWorkflow(WorkflowService, cfg.retention()...).
 		Handler("Run", restate.NewWorkflowHandler(in.run)).
 		Handler("Signal", restate.NewWorkflowSharedHandler(in.signal)).
 		Handler("Await", restate.NewWorkflowSharedHandler(await, private))
@@ -116,7 +122,9 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		Handler("Deploy", restate.NewObjectHandler(in.deploy)).
 		Handler("Versions", restate.NewObjectSharedHandler(versions)).
 		Handler("Get", restate.NewObjectSharedHandler(definition))
-	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions}
+	lineage := restate.NewObject(LineageService, restate.WithIngressPrivate(true)).
+		Handler("Claim", restate.NewObjectHandler(claimLineage))
+	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions, lineage}
 }
 
 // interpreter is shared by all runs and read-only after New.

@@ -2,17 +2,12 @@ package main
 
 import (
 	"context"
-	"encoding/base64"
-	"encoding/binary"
 	"errors"
 	"fmt"
-	"math/big"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 
-	"github.com/reaflow/reaflow/interpreter"
+	"github.com/reaflow/reaflow/client"
 )
 
 type resolveCommand struct{ m *Main }
@@ -36,10 +31,9 @@ curl -s https://provider.example/webhook-body | reaflow resolve sign_1NMyOAvDK2C
 	if err != nil {
 		return err
 	}
-	if value == nil {
-		value = []byte("null")
-	}
-	return c.m.completeCallback(ctx, target, id, "resolve", "application/json", value)
+	return c.m.completeCallback(ctx, target, id, "resolve", func(cl *client.Client) (*client.Callback, error) {
+		return cl.Resolve(ctx, id, value)
+	})
 }
 
 type rejectCommand struct{ m *Main }
@@ -61,15 +55,14 @@ reaflow reject sign_1NMyOAvDK2CcBjUH4Rmb7eGBp0DNNDnmsAAAAAQ 'payment expired'`)
 	if strings.TrimSpace(message) == "" {
 		return usagef("the message is empty; say why the callback fails")
 	}
-	return c.m.completeCallback(ctx, target, id, "reject", "text/plain; charset=utf-8", []byte(message))
+	return c.m.completeCallback(ctx, target, id, "reject", func(cl *client.Client) (*client.Callback, error) {
+		return cl.Reject(ctx, id, message)
+	})
 }
 
-// completeCallback resolves or rejects (verb) the callback id through the
-// ingress. Restate accepts a completion for any well-formed id without
-// saying whether anything waits for it, so the invocation that created the
-// callback, named in the id, is looked up first: an unknown or finished one
-// is an error, and nothing is sent.
-func (m *Main) completeCallback(ctx context.Context, target *restateFlags, id, verb, contentType string, body []byte) error {
+// completeCallback resolves or rejects (verb) the callback id, and says
+// which run (or invocation) it was for.
+func (m *Main) completeCallback(ctx context.Context, target *restateFlags, id, verb string, complete func(*client.Client) (*client.Callback, error)) error {
 	if id == "" {
 		return usagef("the callback id is empty")
 	}
@@ -77,79 +70,35 @@ func (m *Main) completeCallback(ctx context.Context, target *restateFlags, id, v
 	failed := func(format string, args ...any) error {
 		return fmt.Errorf("callback %s not %s: %s", id, done, fmt.Sprintf(format, args...))
 	}
-	var owner *invocation
-	if invID := callbackInvocation(id); invID != "" {
-		inv, err := findInvocationByID(ctx, target, invID)
-		switch {
-		case errors.Is(err, errNoInvocation):
-			return failed("Restate knows no run that waits for it (a mistyped id, or a run that ended and was forgotten)")
-		case err == nil && inv.completed():
-			return failed("%s has already finished (%s)", describe(inv), inv.outcome())
-		case err == nil:
-			owner = inv
-		default:
-			// The ingress alone decides; it accepts any well-formed id.
-			fmt.Fprintf(m.Stderr, "reaflow: could not check that anything waits for callback %s: %v\n", id, err)
-		}
+	c, err := target.client()
+	if err != nil {
+		return err
 	}
-
-	err := target.postIngress(ctx, "/restate/awakeables/"+url.PathEscape(id)+"/"+verb, contentType, body)
-	var answer *ingressAnswer
+	cb, err := complete(c)
+	var (
+		finished *client.FinishedError
+		refused  *client.RefusedError
+	)
 	switch {
 	case err == nil:
-	case errors.As(err, &answer) && answer.status == http.StatusBadRequest:
-		return failed("%s (a callback id looks like sign_1… or prom_1…, as the run reported it)", answer.message)
-	case errors.As(err, &answer):
-		return failed("%s", answer.message)
+	case errors.Is(err, client.ErrNotFound):
+		return failed("Restate knows no run that waits for it (a mistyped id, or a run that ended and was forgotten)")
+	case errors.As(err, &finished):
+		return failed("%s", finished)
+	case errors.As(err, &refused) && refused.Code == http.StatusBadRequest:
+		return failed("%s (a callback id looks like sign_1… or prom_1…, as the run reported it)", refused.Message)
+	case errors.As(err, &refused):
+		return failed("%s", refused.Message)
 	default:
 		return err
 	}
+	if cb.Unchecked != nil {
+		fmt.Fprintf(m.Stderr, "reaflow: could not check that anything waits for callback %s: %v\n", id, cb.Unchecked)
+	}
 	of := ""
-	if owner != nil {
-		of = " of " + describe(owner)
+	if cb.Owner != nil {
+		of = " of " + cb.Owner.String()
 	}
 	fmt.Fprintf(m.Stdout, "%s callback %s%s\n", done, id, of)
 	return nil
-}
-
-// describe names an invocation for a person: "run ID" for a reaflow run.
-func describe(inv *invocation) string {
-	if inv.Service == interpreter.WorkflowService && inv.Handler == "Run" {
-		return "run " + inv.Key
-	}
-	target := inv.Service
-	if inv.Key != "" {
-		target += "/" + inv.Key
-	}
-	return fmt.Sprintf("invocation %s (%s/%s)", inv.ID, target, inv.Handler)
-}
-
-// callbackInvocation returns the id of the invocation that created a
-// callback, as the admin API names it, or "" when id is not in a format it
-// knows. A callback (awakeable) id is "sign_1" or "prom_1" followed by the
-// URL-safe base64 of the invocation's partition key (8 bytes), its UUID (16
-// bytes) and an index (4 bytes), all big-endian. An invocation id is "inv_1"
-// followed by the partition key in 11 and the UUID in 22 base62 digits
-// (0-9a-zA-Z, zero-padded), each number taken with its bytes reversed.
-func callbackInvocation(id string) string {
-	var encoded string
-	for _, prefix := range []string{"sign_1", "prom_1"} {
-		if rest, ok := strings.CutPrefix(id, prefix); ok {
-			encoded = strings.TrimRight(rest, "=")
-		}
-	}
-	raw, err := base64.RawURLEncoding.DecodeString(encoded)
-	if err != nil || len(raw) != 8+16+4 {
-		return ""
-	}
-	partitionKey := new(big.Int).SetUint64(binary.LittleEndian.Uint64(raw[:8]))
-	reversed := slices.Clone(raw[8:24])
-	slices.Reverse(reversed)
-	uuid := new(big.Int).SetBytes(reversed)
-	return "inv_1" + base62(partitionKey, 11) + base62(uuid, 22)
-}
-
-func base62(n *big.Int, width int) string {
-	s := n.Text(62) // digits 0-9a-zA-Z
-	return strings.Repeat("0", max(0, width-len(s))) + s
 }

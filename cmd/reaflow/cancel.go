@@ -4,9 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
-	"github.com/reaflow/reaflow/internal/admin"
+	"github.com/reaflow/reaflow/client"
 )
 
 type cancelCommand struct{ m *Main }
@@ -27,45 +26,37 @@ reaflow cancel --wait order-fulfillment-k3x9q2`)
 		return usagef("name exactly one workflow id")
 	}
 	id := fs.Arg(0)
-	if err := checkRunID(id); err != nil {
+	if err := client.ValidateID(id); err != nil {
+		return usagef("%s", err)
+	}
+	cl, err := target.client()
+	if err != nil {
 		return err
 	}
-	run, err := findRun(ctx, target, id)
+	invocation, err := cl.Cancel(ctx, id)
+	var finished *client.FinishedError
 	switch {
-	case errors.Is(err, errNoInvocation):
+	case errors.Is(err, client.ErrNotFound):
 		return fmt.Errorf("no such run %q; nothing was cancelled (check the id, or Restate has forgotten a run that ended long ago)", id)
-	case err != nil:
-		return err
-	case run.completed():
-		return fmt.Errorf("run %s has already finished (%s); there is nothing to cancel. See 'reaflow status %s'", id, run.outcome(), id)
-	}
-	err = target.adminClient().CancelInvocation(ctx, run.ID)
-	switch {
-	case errors.Is(err, admin.ErrInvocationCompleted):
+	case errors.As(err, &finished) && finished.State == "":
 		return fmt.Errorf("run %s finished before it could be cancelled; see 'reaflow status %s'", id, id)
-	case errors.Is(err, admin.ErrInvocationNotFound):
-		return fmt.Errorf("no such run %q; nothing was cancelled", id)
+	case errors.As(err, &finished):
+		return fmt.Errorf("run %s has already finished (%s); there is nothing to cancel. See 'reaflow status %s'", id, finished.State, id)
 	case err != nil:
 		return err
 	}
-	fmt.Fprintf(c.m.Stdout, "cancelling run %s (invocation %s): it stops at its current step and runs its compensations before it ends\n", id, run.ID)
+	fmt.Fprintf(c.m.Stdout, "cancelling run %s (invocation %s): it stops at its current step and runs its compensations before it ends\n", id, invocation)
 	if !*wait {
 		fmt.Fprintf(c.m.Stdout, "follow it with 'reaflow status --watch %s'\n", id)
 		return nil
 	}
-	for !run.completed() {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(watchInterval):
-		}
-		if run, err = findRun(ctx, target, id); err != nil {
-			return err
-		}
+	run, err := cl.Watch(ctx, id, nil)
+	if err != nil {
+		return err
 	}
-	if run.Result == "success" {
+	if run.State == client.Done {
 		return fmt.Errorf("run %s completed before the cancellation reached it; see 'reaflow output %s'", id, id)
 	}
-	fmt.Fprintf(c.m.Stdout, "run %s cancelled: %s\n", id, run.Failure)
+	fmt.Fprintf(c.m.Stdout, "run %s cancelled: %s\n", id, run.Error)
 	return nil
 }

@@ -188,7 +188,7 @@ func TestResolveAndRejectACallback(t *testing.T) {
 		select {
 		case got := <-ids:
 			require.Equal(t, sent.Id(), got[0])
-			require.Equal(t, got[0], callbackInvocation(got[1]), "the callback id %s names its invocation", got[1])
+			require.Equal(t, got[0], runstatus.CallbackInvocation(got[1]), "the callback id %s names its invocation", got[1])
 			return sent, got[1]
 		case <-ctx.Done():
 			t.Fatal("no callback was created")

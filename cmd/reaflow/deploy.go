@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"text/tabwriter"
 	"time"
 
-	restate "github.com/restatedev/sdk-go"
-	"github.com/restatedev/sdk-go/ingress"
-
+	"github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/interpreter"
 )
 
@@ -45,12 +42,8 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 			return err
 		}
 	}
-	var sendToken []ingress.RequestOption
-	if token != "" {
-		sendToken = append(sendToken, restate.WithHeaders(map[string]string{interpreter.DeployTokenHeader: token}))
-	}
 	// Every file is checked before any is deployed: nothing half-applied.
-	type checked struct{ file, text, name string }
+	type checked struct{ file, text string }
 	var all []checked
 	for _, file := range fs.Args() {
 		prog, err := loadFile(file, append(known.options(), childFiles(file))...)
@@ -66,13 +59,16 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 		if prog.Inlined {
 			text = prog.Canonical
 		}
-		all = append(all, checked{file: file, text: string(text), name: prog.Name})
+		all = append(all, checked{file: file, text: string(text)})
+	}
+	cl, err := target.client(client.WithDeployToken(token))
+	if err != nil {
+		return err
 	}
 	for _, d := range all {
-		res, err := ingress.Object[interpreter.DeployRequest, interpreter.DeployResult](target.ingressClient(), interpreter.DefinitionsService, d.name, "Deploy").
-			Request(ctx, interpreter.DeployRequest{Definition: d.text, File: filepath.Base(d.file)}, sendToken...)
+		res, err := cl.Deploy(ctx, []byte(d.text), filepath.Base(d.file))
 		if err != nil {
-			return fmt.Errorf("%s: %w", d.file, target.unreachable(err))
+			return fmt.Errorf("%s: %w", d.file, err)
 		}
 		what := "deployed"
 		if res.Unchanged {
@@ -111,24 +107,21 @@ reaflow definitions --json order-fulfillment`)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	cl, err := target.client()
+	if err != nil {
+		return err
+	}
 	names := fs.Args()
 	if len(names) == 0 {
-		rows, err := target.adminClient().Query(ctx, `SELECT DISTINCT service_key FROM state WHERE service_name = '`+interpreter.DefinitionsService+`' ORDER BY service_key`)
-		if err != nil {
+		if names, err = cl.Definitions(ctx); err != nil {
 			return fmt.Errorf("list definitions: %w (is Restate's admin API at %s? start one with 'reaflow dev')", err, target.admin)
-		}
-		for _, row := range rows {
-			if name, ok := row["service_key"].(string); ok {
-				names = append(names, name)
-			}
 		}
 	}
 	all := []interpreter.DefinitionVersion{}
 	for _, name := range names {
-		versions, err := ingress.Object[restate.Void, []interpreter.DefinitionVersion](target.ingressClient(), interpreter.DefinitionsService, name, "Versions").
-			Request(ctx, restate.Void{})
+		versions, err := cl.Versions(ctx, name)
 		if err != nil {
-			return target.unreachable(err)
+			return err
 		}
 		if len(versions) == 0 && len(fs.Args()) > 0 {
 			return fmt.Errorf("no definition named %q is deployed (reaflow deploy FILE deploys one)", name)
@@ -154,14 +147,11 @@ reaflow definitions --json order-fulfillment`)
 	return w.Flush()
 }
 
-// deployedRef matches NAME or NAME@VERSION, as submit accepts instead of a
-// file.
-var deployedRef = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9_.-]*?)(?:@([^@/\\]+))?$`)
-
-// isDeployedRef tells a deployed definition's name from a file: a name has
-// no path separator and no .json ending, and no such file exists.
+// isDeployedRef tells a deployed definition's name (NAME[@VERSION]) from
+// a file: a name has no path separator and no .json ending, and no such
+// file exists.
 func isDeployedRef(arg string) bool {
-	if strings.HasSuffix(arg, ".json") || !deployedRef.MatchString(arg) {
+	if strings.HasSuffix(arg, ".json") || !client.IsDeployedRef(arg) {
 		return false
 	}
 	_, err := os.Stat(arg)
@@ -170,12 +160,10 @@ func isDeployedRef(arg string) bool {
 
 // fetchDeployed returns the text of a deployed definition, NAME for the
 // latest version or NAME@VERSION (a version label or a content hash).
-func fetchDeployed(ctx context.Context, target *restateFlags, ref string) (interpreter.DeployRequest, error) {
-	m := deployedRef.FindStringSubmatch(ref)
-	req, err := ingress.Object[string, interpreter.DeployRequest](target.ingressClient(), interpreter.DefinitionsService, m[1], "Get").
-		Request(ctx, m[2])
+func fetchDeployed(ctx context.Context, target *restateFlags, ref string) (*interpreter.DeployRequest, error) {
+	cl, err := target.client()
 	if err != nil {
-		return interpreter.DeployRequest{}, target.unreachable(err)
+		return nil, err
 	}
-	return req, nil
+	return cl.Definition(ctx, ref)
 }

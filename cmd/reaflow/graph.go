@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/internal/graph"
-	"github.com/reaflow/reaflow/internal/runstatus"
 )
 
 type graphCommand struct{ m *Main }
@@ -45,7 +45,11 @@ reaflow graph workflows/trip-booking.json --format dot --run trip-1 | dot -Tpng 
 	}
 	var states graph.States
 	if *run != "" {
-		status, err := runstatus.Fetch(ctx, target.adminClient(), *run)
+		cl, err := target.client()
+		if err != nil {
+			return err
+		}
+		status, err := cl.Status(ctx, *run)
 		if err != nil {
 			return err
 		}
@@ -60,7 +64,7 @@ reaflow graph workflows/trip-booking.json --format dot --run trip-1 | dot -Tpng 
 
 // collectStates flattens a run's step tree into states by step id (ids are
 // unique across a definition, at any depth).
-func collectStates(steps []runstatus.StepStatus, into graph.States) {
+func collectStates(steps []client.StepStatus, into graph.States) {
 	for _, st := range steps {
 		into[st.ID] = string(st.State)
 		collectStates(st.Steps, into)

@@ -75,6 +75,7 @@ func (m *Main) commands() []command {
 		&resolveCommand{m: m},
 		&rejectCommand{m: m},
 		&cancelCommand{m: m},
+		&redriveCommand{m: m},
 		&serveCommand{m: m},
 		&sandboxCommand{m: m},
 		&devCommand{m: m},

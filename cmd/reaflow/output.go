@@ -7,10 +7,7 @@ import (
 	"fmt"
 	"io"
 
-	restate "github.com/restatedev/sdk-go"
-	"github.com/restatedev/sdk-go/ingress"
-
-	"github.com/reaflow/reaflow/interpreter"
+	"github.com/reaflow/reaflow/client"
 )
 
 type outputCommand struct{ m *Main }
@@ -40,32 +37,23 @@ reaflow output --wait order-fulfillment-k3x9q2`)
 // runOutput fetches a run's output, optionally waiting for it. A failed run
 // is an error that carries the failing step, as the interpreter reported it.
 func runOutput(ctx context.Context, target *restateFlags, id string, wait bool) (json.RawMessage, error) {
-	handle := ingress.WorkflowHandle[json.RawMessage](target.ingressClient(), interpreter.WorkflowService, id)
-	var (
-		out json.RawMessage
-		err error
-	)
+	cl, err := target.client()
+	if err != nil {
+		return nil, err
+	}
+	var out json.RawMessage
 	if wait {
-		out, err = handle.Attach(ctx)
+		out, err = cl.Attach(ctx, id)
 	} else {
-		out, err = handle.Output(ctx)
+		out, err = cl.Output(ctx, id)
 	}
-	var (
-		notFound *ingress.InvocationNotFoundError
-		notReady *ingress.InvocationNotReadyError
-	)
 	switch {
-	case err == nil:
-		return out, nil
-	case errors.As(err, &notFound):
+	case errors.Is(err, client.ErrNotFound):
 		return nil, fmt.Errorf("no run with id %q", id)
-	case errors.As(err, &notReady):
+	case errors.Is(err, client.ErrNotFinished):
 		return nil, fmt.Errorf("run %q has not finished yet (use --wait, or 'reaflow status %s')", id, id)
-	case restate.IsTerminalError(err):
-		return nil, fmt.Errorf("run %q failed: %s", id, restate.AsTerminalError(err).Message())
-	default:
-		return nil, target.unreachable(err)
 	}
+	return out, err
 }
 
 func printJSON(w io.Writer, raw json.RawMessage) error {

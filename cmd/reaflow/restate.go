@@ -1,18 +1,9 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"flag"
-	"fmt"
-	"net/http"
-	"strings"
-	"time"
 
-	"github.com/restatedev/sdk-go/ingress"
-
-	"github.com/reaflow/reaflow/internal/admin"
-	"github.com/reaflow/reaflow/internal/failover"
+	"github.com/reaflow/reaflow/client"
 )
 
 // restateFlags are the addresses of the Restate server a command talks to.
@@ -25,9 +16,9 @@ type restateFlags struct {
 	admin   string
 	token   string
 
-	// The clients are built once per command, so that every request of
-	// the command starts from the address that answered last.
-	ingressHTTP, adminHTTP *http.Client
+	// c is built once per command, so that every request of the command
+	// starts from the address that answered last.
+	c *client.Client
 }
 
 // addRestateFlags registers --ingress, --admin and --token on fs, with
@@ -40,69 +31,15 @@ func (m *Main) addRestateFlags(fs *flag.FlagSet) *restateFlags {
 	return f
 }
 
-// ingressURL is where requests to the ingress are addressed: the first
-// of its URLs, which the client's transport moves to another when needed.
-func (f *restateFlags) ingressURL() string { return firstURL(f.ingress) }
-
-// ingressHTTPClient returns the HTTP client for requests to ingressURL.
-func (f *restateFlags) ingressHTTPClient() *http.Client {
-	if f.ingressHTTP == nil {
-		f.ingressHTTP = httpClient(f.ingress, 0)
+// client returns the command's client for the Restate the flags name;
+// opts apply when the first call builds it.
+func (f *restateFlags) client(opts ...client.Option) (*client.Client, error) {
+	if f.c == nil {
+		c, err := client.New(f.ingress, f.admin, append([]client.Option{client.WithToken(f.token)}, opts...)...)
+		if err != nil {
+			return nil, err
+		}
+		f.c = c
 	}
-	return f.ingressHTTP
-}
-
-func (f *restateFlags) ingressClient() *ingress.Client {
-	opts := []ingress.ClientOption{ingress.WithHttpClient(f.ingressHTTPClient())}
-	if f.token != "" {
-		opts = append(opts, ingress.WithAuthKey(f.token))
-	}
-	return ingress.NewClient(f.ingressURL(), opts...)
-}
-
-// unreachable explains an ingress call that got no answer at all; an error
-// answer from Restate (ingress.Error) passes through.
-func (f *restateFlags) unreachable(err error) error {
-	var answered ingress.Error
-	if err == nil || errors.As(err, &answered) || errors.Is(err, context.Canceled) {
-		return err
-	}
-	return fmt.Errorf("restate ingress at %s is not reachable (start one with 'reaflow dev', or set --ingress / REAFLOW_INGRESS_URL): %w", f.ingress, err)
-}
-
-func (f *restateFlags) adminClient() *admin.Client {
-	c := admin.New(firstURL(f.admin), f.token)
-	if f.adminHTTP == nil {
-		f.adminHTTP = httpClient(f.admin, c.HTTP.Timeout)
-	}
-	c.HTTP = f.adminHTTP
-	return c
-}
-
-// httpClient returns a client that sends to the first of the
-// comma-separated URLs in list, or to the next ones when it is down.
-func httpClient(list string, timeout time.Duration) *http.Client {
-	urls := failover.Split(list)
-	if len(urls) < 2 {
-		return &http.Client{Timeout: timeout}
-	}
-	c, err := failover.Client(urls)
-	if err != nil {
-		return &http.Client{Transport: failedTransport{err}}
-	}
-	c.Timeout = timeout
-	return c
-}
-
-// failedTransport fails every request with the reason the addresses are
-// unusable, so the command reports it where it would have sent one.
-type failedTransport struct{ err error }
-
-func (t failedTransport) RoundTrip(*http.Request) (*http.Response, error) { return nil, t.err }
-
-func firstURL(list string) string {
-	if urls := failover.Split(list); len(urls) > 0 {
-		return urls[0]
-	}
-	return strings.TrimRight(list, "/")
+	return f.c, nil
 }

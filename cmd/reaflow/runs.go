@@ -8,8 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/runstatus"
-	"github.com/reaflow/reaflow/interpreter"
+	"github.com/reaflow/reaflow/client"
 )
 
 type runsCommand struct{ m *Main }
@@ -21,19 +20,17 @@ func (*runsCommand) Summary() string {
 
 // runSummary is one line of `reaflow runs`.
 type runSummary struct {
-	WorkflowID  string          `json:"workflowId"`
-	Definition  string          `json:"definition,omitempty"`
-	Version     string          `json:"version,omitempty"`
-	State       runstatus.State `json:"state"`
-	CurrentStep string          `json:"currentStep,omitempty"`
-	WaitingFor  string          `json:"waitingFor,omitempty"`
-	CreatedAt   time.Time       `json:"createdAt"`
-	Error       string          `json:"error,omitempty"`
+	WorkflowID  string       `json:"workflowId"`
+	Definition  string       `json:"definition,omitempty"`
+	Version     string       `json:"version,omitempty"`
+	State       client.State `json:"state"`
+	CurrentStep string       `json:"currentStep,omitempty"`
+	WaitingFor  string       `json:"waitingFor,omitempty"`
+	CreatedAt   time.Time    `json:"createdAt"`
+	Error       string       `json:"error,omitempty"`
+	RedriveOf   string       `json:"redriveOf,omitempty"`
+	RedrivenAs  string       `json:"redrivenAs,omitempty"`
 }
-
-// runsScanLimit bounds how many recent runs a filtered listing reads the
-// journals of, so that `runs --workflow` on a busy server stays quick.
-const runsScanLimit = 500
 
 func (c *runsCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("runs", "runs [--status done|failed|running] [--workflow NAME] [--limit N] [--json]", `
@@ -53,44 +50,25 @@ reaflow runs --status failed --workflow trip-booking --limit 5`)
 	if *limit < 1 {
 		return usagef("--limit must be at least 1")
 	}
-	where := fmt.Sprintf("target_service_name = '%s' AND target_handler_name = 'Run'", interpreter.WorkflowService)
-	switch *status {
-	case "":
-	case "done":
-		where += " AND completion_result = 'success'"
-	case "failed":
-		where += " AND completion_result = 'failure'"
-	case "running":
-		where += " AND status != 'completed'"
-	default:
+	states := map[string]client.State{"": "", "done": client.Done, "failed": client.Failed, "running": client.Running}
+	state, ok := states[*status]
+	if !ok {
 		return usagef("--status must be done, failed or running, not %q", *status)
 	}
-	scan := *limit
-	if *workflow != "" {
-		scan = runsScanLimit
+	cl, err := target.client()
+	if err != nil {
+		return err
 	}
-	admin := target.adminClient()
-	rows, err := admin.Query(ctx, fmt.Sprintf("SELECT target_service_key FROM sys_invocation WHERE %s ORDER BY created_at DESC LIMIT %d", where, scan))
+	page, err := cl.List(ctx, client.ListOptions{State: state, Definition: *workflow, Limit: *limit})
 	if err != nil {
 		return fmt.Errorf("list runs: %w (is Restate's admin API at %s? start one with 'reaflow dev')", err, target.admin)
 	}
-	reader := runstatus.NewReader(admin)
 	runs := []runSummary{}
-	for _, row := range rows {
-		if len(runs) == *limit {
-			break
-		}
-		id, _ := row["target_service_key"].(string)
-		run, err := reader.Fetch(ctx, id)
-		if err != nil {
-			return err
-		}
-		if *workflow != "" && run.Definition != *workflow {
-			continue
-		}
+	for _, run := range page.Runs {
 		runs = append(runs, runSummary{
-			WorkflowID: id, Definition: run.Definition, Version: run.Version, State: run.State,
+			WorkflowID: run.WorkflowID, Definition: run.Definition, Version: run.Version, State: run.State,
 			CurrentStep: currentStep(run.Steps, ""), WaitingFor: run.WaitingFor, CreatedAt: run.CreatedAt, Error: run.Error,
+			RedriveOf: run.RedriveOf, RedrivenAs: run.RedrivenAs,
 		})
 	}
 	if *asJSON {
@@ -112,14 +90,21 @@ reaflow runs --status failed --workflow trip-booking --limit 5`)
 		if r.WaitingFor != "" {
 			step = strings.TrimSpace(step + " (" + r.WaitingFor + ")")
 		}
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.WorkflowID, def, r.State, step, age(time.Since(r.CreatedAt)))
+		state := string(r.State)
+		switch {
+		case r.RedrivenAs != "":
+			state += " (redriven as " + r.RedrivenAs + ")"
+		case r.RedriveOf != "":
+			state += " (redrive of " + r.RedriveOf + ")"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\n", r.WorkflowID, def, state, step, age(time.Since(r.CreatedAt)))
 	}
 	return w.Flush()
 }
 
 // currentStep returns the path of the innermost step in progress (running,
 // waiting, retrying or compensating), depth first, or "".
-func currentStep(steps []runstatus.StepStatus, prefix string) string {
+func currentStep(steps []client.StepStatus, prefix string) string {
 	for _, st := range steps {
 		path := prefix + st.ID
 		if inner := currentStep(append(st.Steps, st.Handler...), path+"/"); inner != "" {
@@ -131,7 +116,7 @@ func currentStep(steps []runstatus.StepStatus, prefix string) string {
 			}
 		}
 		switch st.State {
-		case runstatus.Running, runstatus.Waiting, runstatus.Retrying, runstatus.Compensating:
+		case client.Running, client.Waiting, client.Retrying, client.Compensating:
 			return path
 		}
 	}

@@ -46,6 +46,7 @@ reaflow serve --deployed-only --allow-definitions 'order-*,trip-booking' --deplo
 		return nil
 	})
 	policy := c.m.addPolicyFlags(fs)
+	window := fs.Duration("redrive-window", interpreter.DefaultRedriveWindow, "how long Restate keeps finished runs and their journals, and so how long a failed run can be redriven; 0 keeps Restate's default of one day")
 	logs := c.m.addLogFlags(fs, slog.LevelInfo)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -64,7 +65,7 @@ reaflow serve --deployed-only --allow-definitions 'order-*,trip-booking' --deplo
 	if err != nil {
 		return err
 	}
-	handler, err := endpoint.Handler(logger, identityKeys, services(append(providers.options(), builtinOpts...), runOpts, c.m.Getenv)...)
+	handler, err := endpoint.Handler(logger, identityKeys, services(append(providers.options(), builtinOpts...), c.m.Getenv, append(runOpts, interpreter.WithRedriveWindow(*window))...)...)
 	if err != nil {
 		return fmt.Errorf("--identity-key: %w (a key is \"publickeyv1_\" and a base58 ed25519 public key)", err)
 	}
@@ -85,7 +86,11 @@ reaflow serve --deployed-only --allow-definitions 'order-*,trip-booking' --deplo
 	errc := make(chan error, 1)
 	go func() { errc <- endpoint.ServeHandler(ctx, ln, handler) }()
 	if *register {
-		if err := target.adminClient().RegisterDeployment(ctx, url, *force); err != nil {
+		cl, err := target.client()
+		if err != nil {
+			return err
+		}
+		if err := cl.Register(ctx, url, *force); err != nil {
 			return fmt.Errorf("register %s: %w", url, err)
 		}
 	}
@@ -144,10 +149,10 @@ func (f *providerFlags) missing(getenv func(string) string) []string {
 
 // services are the reaflow services with the built-in activities, their
 // API keys read with getenv.
-func services(opts []builtin.Option, runOpts []interpreter.Option, getenv func(string) string) []restate.ServiceDefinition {
+func services(opts []builtin.Option, getenv func(string) string, interpreterOpts ...interpreter.Option) []restate.ServiceDefinition {
 	reg := activities.NewRegistry()
 	builtin.Register(reg, append(opts, builtin.WithAPIKeysFrom(getenv))...)
-	return interpreter.New(reg, runOpts...)
+	return interpreter.New(reg, interpreterOpts...)
 }
 
 // policyFlags say what callers of Restate's ingress may run and deploy on

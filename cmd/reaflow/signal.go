@@ -2,27 +2,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 
-	restate "github.com/restatedev/sdk-go"
-	"github.com/restatedev/sdk-go/ingress"
-
-	"github.com/reaflow/reaflow/interpreter"
+	"github.com/reaflow/reaflow/client"
 )
 
 type signalCommand struct{ m *Main }
 
 func (*signalCommand) Name() string    { return "signal" }
 func (*signalCommand) Summary() string { return "send a run a named signal with a JSON payload" }
-
-// signalRequest is the input of the workflow's Signal handler.
-type signalRequest struct {
-	Name    string          `json:"name"`
-	Payload json.RawMessage `json:"payload"`
-}
 
 func (c *signalCommand) Run(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("signal", "signal ID NAME [JSON|@FILE|@-]", `
@@ -36,8 +26,8 @@ reaflow signal order-fulfillment-k3x9q2 approval @approval.json`)
 		return usagef("name the run id and the signal, then optionally its JSON payload")
 	}
 	id, name := fs.Arg(0), fs.Arg(1)
-	if err := checkRunID(id); err != nil {
-		return err
+	if err := client.ValidateID(id); err != nil {
+		return usagef("%s", err)
 	}
 	if name == "" {
 		return usagef("the signal name is empty")
@@ -50,33 +40,31 @@ reaflow signal order-fulfillment-k3x9q2 approval @approval.json`)
 	notDelivered := func(format string, args ...any) error {
 		return fmt.Errorf("signal %q not delivered to run %s: %s", name, id, fmt.Sprintf(format, args...))
 	}
-
-	// The admin API tells an unknown or finished run apart before anything
-	// is sent. When it cannot be asked, the ingress alone decides.
-	run, err := findRun(ctx, target, id)
-	switch {
-	case errors.Is(err, errNoInvocation):
-		return notDelivered("there is no such run (check the id with 'reaflow status %s')", id)
-	case err == nil && run.completed():
-		return notDelivered("the run has already finished (%s) and awaits no signal; see 'reaflow status %s'", run.outcome(), id)
+	cl, err := target.client()
+	if err != nil {
+		return err
 	}
-
-	_, err = ingress.Workflow[signalRequest, restate.Void](target.ingressClient(), interpreter.WorkflowService, id, "Signal").
-		Request(ctx, signalRequest{Name: name, Payload: payload})
-	var answer ingress.Error
+	err = cl.Signal(ctx, id, name, payload)
+	var (
+		finished *client.FinishedError
+		refused  *client.RefusedError
+	)
 	switch {
 	case err == nil:
 		fmt.Fprintf(c.m.Stdout, "delivered signal %q to run %s\n", name, id)
 		return nil
-	case !errors.As(err, &answer):
-		return target.unreachable(err)
-	case !answer.IsInvocationError() && answer.Code() == http.StatusNotFound:
+	case errors.Is(err, client.ErrNotFound):
+		return notDelivered("there is no such run (check the id with 'reaflow status %s')", id)
+	case errors.As(err, &finished):
+		return notDelivered("the run has already finished (%s) and awaits no signal; see 'reaflow status %s'", finished.State, id)
+	case errors.As(err, &refused) && !refused.ByRun && refused.Code == http.StatusNotFound:
 		// Restate itself found no Signal handler to call.
-		return notDelivered("%s (the reaflow endpoint registered with Restate does not take signals: register a current one with 'reaflow serve --register')", answer.Message())
-	default:
+		return notDelivered("%s (the reaflow endpoint registered with Restate does not take signals: register a current one with 'reaflow serve --register')", refused.Message)
+	case errors.As(err, &refused):
 		// The run refused the signal: no await step of that name (404), a
 		// payload that fails the await's schema (400), or a signal already
 		// delivered (409). Its message says which.
-		return notDelivered("%s", answer.Message())
+		return notDelivered("%s", refused.Message)
 	}
+	return err
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -11,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/reaflow/reaflow/internal/runstatus"
+	"github.com/reaflow/reaflow/client"
 )
 
 type statusCommand struct{ m *Main }
@@ -36,7 +35,11 @@ reaflow status --watch order-fulfillment-k3x9q2`)
 	if *watch {
 		return c.m.watch(ctx, target, id)
 	}
-	run, err := runstatus.Fetch(ctx, target.adminClient(), id)
+	cl, err := target.client()
+	if err != nil {
+		return err
+	}
+	run, err := cl.Status(ctx, id)
 	if err != nil {
 		return err
 	}
@@ -55,7 +58,7 @@ reaflow status --watch order-fulfillment-k3x9q2`)
 // printStatus prints a run and its steps as a table. The steps inside a
 // switch case, a parallel branch or a catch handler are indented under the
 // step that holds them; a foreach step counts its items.
-func printStatus(w io.Writer, run *runstatus.Run, now time.Time) {
+func printStatus(w io.Writer, run *client.Run, now time.Time) {
 	what := run.Definition
 	if run.Version != "" {
 		what += " " + run.Version
@@ -63,6 +66,12 @@ func printStatus(w io.Writer, run *runstatus.Run, now time.Time) {
 	fmt.Fprintf(w, "%s  %s  %s  (started %s ago)\n", run.WorkflowID, what, runState(run), now.Sub(run.CreatedAt).Round(time.Second))
 	if run.Error != "" {
 		fmt.Fprintf(w, "error: %s\n", run.Error)
+	}
+	if run.RedriveOf != "" {
+		fmt.Fprintf(w, "redrive of %s\n", run.RedriveOf)
+	}
+	if run.RedrivenAs != "" {
+		fmt.Fprintf(w, "redriven as %s\n", run.RedrivenAs)
 	}
 	if run.JournalGone {
 		fmt.Fprintln(w, "(Restate no longer keeps this run's journal, so its steps are not shown)")
@@ -76,11 +85,11 @@ func printStatus(w io.Writer, run *runstatus.Run, now time.Time) {
 }
 
 // runState says where a run is: its state, and what it waits for.
-func runState(run *runstatus.Run) string {
+func runState(run *client.Run) string {
 	switch {
 	case run.WaitingFor == "" || run.Finished():
 		return string(run.State)
-	case run.State == runstatus.Waiting:
+	case run.State == client.Waiting:
 		return "waiting for " + run.WaitingFor
 	}
 	return fmt.Sprintf("%s, waiting for %s", run.State, run.WaitingFor)
@@ -93,17 +102,17 @@ type statusLine struct {
 	path   string
 	name   string
 	depth  int
-	state  runstatus.State
+	state  client.State
 	detail string
 	// step is the line's step; nil for a branch.
-	step *runstatus.StepStatus
+	step *client.StepStatus
 }
 
 // statusLines flattens a run's steps, each followed by the steps it holds.
-func statusLines(steps []runstatus.StepStatus) []statusLine {
+func statusLines(steps []client.StepStatus) []statusLine {
 	var lines []statusLine
-	var add func(steps []runstatus.StepStatus, parent string, depth int)
-	add = func(steps []runstatus.StepStatus, parent string, depth int) {
+	var add func(steps []client.StepStatus, parent string, depth int)
+	add = func(steps []client.StepStatus, parent string, depth int) {
 		for i := range steps {
 			s := &steps[i]
 			path := parent + s.ID
@@ -121,12 +130,12 @@ func statusLines(steps []runstatus.StepStatus) []statusLine {
 }
 
 // stepDetail says what a step is and, unless it is plain, how it stands.
-func stepDetail(s *runstatus.StepStatus) string {
+func stepDetail(s *client.StepStatus) string {
 	var parts []string
 	switch {
 	case s.Activity != "":
 		parts = append(parts, "activity "+s.Activity)
-	case s.Kind == "sleep" && s.State == runstatus.Waiting && s.Until != nil:
+	case s.Kind == "sleep" && s.State == client.Waiting && s.Until != nil:
 		parts = append(parts, "sleep until "+s.Until.UTC().Format(time.RFC3339))
 	default:
 		parts = append(parts, s.Kind)
@@ -144,20 +153,20 @@ func stepDetail(s *runstatus.StepStatus) string {
 		parts = append(parts, fmt.Sprintf("%d failed attempts", s.Attempts))
 	}
 	switch {
-	case s.State == runstatus.Retrying && s.Error != "":
+	case s.State == client.Retrying && s.Error != "":
 		parts = append(parts, "last error: "+s.Error)
-	case s.State == runstatus.Caught:
+	case s.State == client.Caught:
 		parts = append(parts, "caught: "+s.Error)
 	case s.Error != "":
 		parts = append(parts, "error: "+s.Error)
 	}
-	if s.State == runstatus.Waiting && s.WaitingFor != "" && !strings.HasPrefix(s.WaitingFor, "sleep ") {
+	if s.State == client.Waiting && s.WaitingFor != "" && !strings.HasPrefix(s.WaitingFor, "sleep ") {
 		parts = append(parts, "waiting for "+s.WaitingFor)
 	}
-	if s.CallbackID != "" && s.State != runstatus.Waiting {
+	if s.CallbackID != "" && s.State != client.Waiting {
 		parts = append(parts, "callback "+s.CallbackID)
 	}
-	if s.Deadline != nil && (s.State == runstatus.Waiting || s.State == runstatus.Running || s.State == runstatus.Retrying) {
+	if s.Deadline != nil && (s.State == client.Waiting || s.State == client.Running || s.State == client.Retrying) {
 		parts = append(parts, "times out at "+s.Deadline.UTC().Format(time.RFC3339))
 	}
 	if s.CompensationError != "" {
@@ -166,8 +175,8 @@ func stepDetail(s *runstatus.StepStatus) string {
 	return strings.Join(parts, ", ")
 }
 
-func branchDetail(b runstatus.BranchStatus) string {
-	if b.Error != "" && b.State == runstatus.Failed {
+func branchDetail(b client.BranchStatus) string {
+	if b.Error != "" && b.State == client.Failed {
 		return "branch, error: " + b.Error
 	}
 	return "branch"
@@ -175,7 +184,7 @@ func branchDetail(b runstatus.BranchStatus) string {
 
 // itemCounts sums up a foreach step's items: "4 items: 2 done, 1 running,
 // 1 pending".
-func itemCounts(c *runstatus.ItemCounts, state runstatus.State) string {
+func itemCounts(c *client.ItemCounts, state client.State) string {
 	noun := "items"
 	if c.Total == 1 {
 		noun = "item"
@@ -193,7 +202,7 @@ func itemCounts(c *runstatus.ItemCounts, state runstatus.State) string {
 		}
 	}
 	if p := c.Pending(); p > 0 {
-		if state == runstatus.Running || state == runstatus.Waiting || state == runstatus.Retrying {
+		if state == client.Running || state == client.Waiting || state == client.Retrying {
 			counts = append(counts, fmt.Sprintf("%d pending", p))
 		} else {
 			counts = append(counts, fmt.Sprintf("%d not run", p))
@@ -204,9 +213,6 @@ func itemCounts(c *runstatus.ItemCounts, state runstatus.State) string {
 	}
 	return fmt.Sprintf("%d %s: %s", c.Total, noun, strings.Join(counts, ", "))
 }
-
-// watchInterval is how often watch polls Restate's introspection API.
-const watchInterval = 200 * time.Millisecond
 
 // progressInterval is how often watch reports a foreach step's counts
 // while nothing else about it changes.
@@ -222,39 +228,27 @@ func (m *Main) watch(ctx context.Context, target *restateFlags, id string) error
 	if isTerminal(m.Stdout) {
 		show = m.redrawnTable()
 	}
-	reader := runstatus.NewReader(target.adminClient())
-	// A run just sent may not be visible to the introspection API yet.
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		run, err := reader.Fetch(ctx, id)
-		switch {
-		case errors.Is(err, runstatus.ErrNotFound) && time.Now().Before(deadline):
-		case err != nil:
-			return err
-		default:
-			show(run)
-			if run.Finished() {
-				return m.finish(ctx, target, run)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(watchInterval):
-		}
+	cl, err := target.client()
+	if err != nil {
+		return err
 	}
+	run, err := cl.Watch(ctx, id, show)
+	if err != nil {
+		return err
+	}
+	return m.finish(ctx, target, run)
 }
 
 // changedLines returns a watch display that prints one line per change of
 // a step, and a foreach step's counts at most every progressInterval.
-func (m *Main) changedLines() func(*runstatus.Run) {
+func (m *Main) changedLines() func(*client.Run) {
 	type shown struct {
 		key  string
 		done int
 		at   time.Time
 	}
 	seen := map[string]shown{}
-	return func(run *runstatus.Run) {
+	return func(run *client.Run) {
 		for _, l := range statusLines(run.Steps) {
 			if l.step == nil {
 				continue
@@ -263,7 +257,7 @@ func (m *Main) changedLines() func(*runstatus.Run) {
 			key := string(s.State) + "\x00" + s.WaitingFor
 			last, ok := seen[l.path]
 			progress := s.Items != nil && ok && s.Items.Done+s.Items.Failed != last.done && time.Since(last.at) >= progressInterval
-			if last.key == key && !progress || (!ok && s.State == runstatus.Pending) {
+			if last.key == key && !progress || (!ok && s.State == client.Pending) {
 				continue
 			}
 			done := 0
@@ -278,9 +272,9 @@ func (m *Main) changedLines() func(*runstatus.Run) {
 
 // redrawnTable returns a watch display for a terminal: the whole status
 // table, drawn again in place whenever it changes.
-func (m *Main) redrawnTable() func(*runstatus.Run) {
+func (m *Main) redrawnTable() func(*client.Run) {
 	var last string
-	return func(run *runstatus.Run) {
+	return func(run *client.Run) {
 		var b strings.Builder
 		printStatus(&b, run, time.Now())
 		text := b.String()
@@ -309,8 +303,8 @@ func isTerminal(w io.Writer) bool {
 }
 
 // finish prints a finished run's output, or returns its failure.
-func (m *Main) finish(ctx context.Context, target *restateFlags, run *runstatus.Run) error {
-	if run.State == runstatus.Failed {
+func (m *Main) finish(ctx context.Context, target *restateFlags, run *client.Run) error {
+	if run.State == client.Failed {
 		return fmt.Errorf("run %s failed: %s", run.WorkflowID, run.Error)
 	}
 	out, err := runOutput(ctx, target, run.WorkflowID, true)

@@ -2,16 +2,16 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/dsl"
-	"github.com/reaflow/reaflow/interpreter"
 )
 
 type submitCommand struct{ m *Main }
@@ -74,26 +74,31 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 // submit starts a run of a checked definition and, with wait, watches it
 // to the end. A failed run is an error.
 func (m *Main) submit(ctx context.Context, target *restateFlags, file, definition string, prog *dsl.Program, input json.RawMessage, id string, wait bool) error {
-	if id == "" {
-		id = newRunID(prog.Name)
-	}
-	if err := checkRunID(id); err != nil {
-		return err
-	}
-	req := interpreter.RunRequest{Definition: definition, Input: input, File: filepath.Base(file)}
-	attached, err := m.sendRun(ctx, target, id, req)
+	c, err := target.client()
 	if err != nil {
 		return err
 	}
-	if attached {
-		fmt.Fprintf(m.Stdout, "%s already runs as %s; attaching to it\n", prog.Name, id)
+	sent, err := c.Submit(ctx, client.SubmitRequest{
+		Definition: []byte(definition), File: filepath.Base(file), Input: input, ID: id,
+		OnResend: func(id string, err error) {
+			fmt.Fprintf(m.Stderr, "restate did not take run %s (%v); sending it again\n", id, err)
+		},
+	})
+	if errors.Is(err, client.ErrInvalidID) {
+		return usagef("%s", err)
+	}
+	if err != nil {
+		return err
+	}
+	if sent.Attached {
+		fmt.Fprintf(m.Stdout, "%s already runs as %s; attaching to it\n", prog.Name, sent.ID)
 	} else {
-		fmt.Fprintf(m.Stdout, "submitted %s %s as %s\n", prog.Name, prog.Version, id)
+		fmt.Fprintf(m.Stdout, "submitted %s %s as %s\n", prog.Name, prog.Version, sent.ID)
 	}
 	if !wait {
 		return nil
 	}
-	return m.follow(ctx, target, id)
+	return m.follow(ctx, target, sent.ID)
 }
 
 // readInput reads --input: inline JSON, @file, or @- for stdin.
@@ -127,30 +132,4 @@ func readJSON(stdin io.Reader, what, arg string) (json.RawMessage, error) {
 		return nil, fmt.Errorf("%s is not valid JSON: %v", what, err)
 	}
 	return data, nil
-}
-
-// checkRunID refuses ids that do not fit in a URL path segment as they are:
-// the id is the workflow key in every ingress URL.
-func checkRunID(id string) error {
-	if len(id) > 200 {
-		return usagef("the id is %d characters long; use at most 200", len(id))
-	}
-	for _, r := range id {
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("-_.:~", r)) {
-			return usagef("the id %q has the character %q; use letters, digits and - _ . : ~", id, r)
-		}
-	}
-	return nil
-}
-
-// newRunID returns "<definition name>-<6 random base32 characters>": short
-// enough to type, unlikely to collide among one definition's runs.
-func newRunID(name string) string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	for i := range b {
-		b[i] = alphabet[int(b[i])%len(alphabet)]
-	}
-	return name + "-" + string(b)
 }

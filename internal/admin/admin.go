@@ -38,6 +38,23 @@ func (e *APIError) Error() string {
 	return fmt.Sprintf("%s %s: %s: %s", e.Method, e.Path, e.Status, e.Message)
 }
 
+// UnreachableError means a request to Restate got no answer at all: no
+// connection, or one lost before the answer.
+type UnreachableError struct {
+	// API is "ingress" or "admin API"; URL the address (or addresses)
+	// the request was for.
+	API, URL string
+	Err      error
+}
+
+func (e *UnreachableError) Error() string {
+	flag := strings.Fields(e.API)[0]
+	return fmt.Sprintf("restate %s at %s is not reachable (start one with 'reaflow dev', or set --%s / REAFLOW_%s_URL): %v",
+		e.API, e.URL, flag, strings.ToUpper(flag), e.Err)
+}
+
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
 // Client talks to one Restate admin URL.
 type Client struct {
 	URL string
@@ -106,7 +123,7 @@ func (c *Client) do(ctx context.Context, method, path string, body []byte, out a
 	}
 	resp, err := c.HTTP.Do(req)
 	if err != nil {
-		return fmt.Errorf("restate admin API at %s is not reachable (start one with 'reaflow dev', or set --admin / REAFLOW_ADMIN_URL): %w", c.URL, err)
+		return &UnreachableError{API: "admin API", URL: c.URL, Err: err}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))

@@ -1,11 +1,13 @@
 package failover
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net"
 	"net/url"
 	"syscall"
+	"time"
 
 	"github.com/restatedev/sdk-go/ingress"
 
@@ -41,4 +43,22 @@ func Unavailable(err error) bool {
 		netErr net.Error
 	)
 	return errors.As(err, &urlErr) || errors.As(err, &netErr) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
+// RideOut bounds how long a client keeps sending a request, or following
+// a run, while Restate is Unavailable: long enough for a cluster to
+// replace a failed node (seconds), short enough that a stopped server is
+// reported.
+const RideOut = 2 * time.Minute
+
+// Pause waits before the next attempt after attempt (from 0) failed
+// with Restate unavailable, a little longer each time, up to 2s.
+func Pause(ctx context.Context, attempt int) error {
+	d := min(250*time.Millisecond<<min(attempt, 3), 2*time.Second)
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-time.After(d):
+		return nil
+	}
 }

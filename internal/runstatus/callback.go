@@ -43,3 +43,30 @@ func awakeableID(invocationID string, index uint32) string {
 	raw = binary.BigEndian.AppendUint32(raw, index)
 	return "sign_1" + base64.RawURLEncoding.EncodeToString(raw)
 }
+
+// CallbackInvocation returns the id of the invocation that created the
+// callback id, as the admin API names it: the inverse of awakeableID for
+// callbacks ("sign_1") and durable promises ("prom_1"). "" when id is not
+// in a format it knows.
+func CallbackInvocation(id string) string {
+	var encoded string
+	for _, prefix := range []string{"sign_1", "prom_1"} {
+		if rest, ok := strings.CutPrefix(id, prefix); ok {
+			encoded = strings.TrimRight(rest, "=")
+		}
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(encoded)
+	if err != nil || len(raw) != 8+16+4 {
+		return ""
+	}
+	partitionKey := new(big.Int).SetUint64(binary.LittleEndian.Uint64(raw[:8]))
+	reversed := slices.Clone(raw[8:24])
+	slices.Reverse(reversed)
+	uuid := new(big.Int).SetBytes(reversed)
+	return "inv_1" + base62(partitionKey, 11) + base62(uuid, 22)
+}
+
+func base62(n *big.Int, width int) string {
+	s := n.Text(62) // digits 0-9a-zA-Z
+	return strings.Repeat("0", max(0, width-len(s))) + s
+}

@@ -14,4 +14,6 @@ func TestAwakeableID(t *testing.T) {
 	for _, bad := range []string{"", "inv_1short", "prom_170mIzl4euz279UrcKaTXUkvXfvhzmf8Aq", "inv_1!!mIzl4euz279UrcKaTXUkvXfvhzmf8Aq"} {
 		assert.Empty(t, awakeableID(bad, 17), bad)
 	}
+	assert.Equal(t, "inv_170mIzl4euz279UrcKaTXUkvXfvhzmf8Aq", CallbackInvocation("sign_15Arsm8cnmlE6gJeYs6RxWa-nkMGR_D_rAAAAEQ"))
+	assert.Empty(t, CallbackInvocation("approval-1"))
 }

@@ -63,9 +63,11 @@ type command struct {
 	key string
 	// step names the step of a block or dedup call.
 	step string
-	// branch, first and count say what a block call runs.
+	// branch, first and count say what a block call runs; indexes, when
+	// set, are the indexes of its items (a redrive runs only some).
 	branch       string
 	first, count int
+	indexes      []int
 	// signal is the signal an await waits for.
 	signal string
 }
@@ -76,6 +78,12 @@ type result struct {
 	message string
 	// step is the step a failure names (the reaflow.step metadata).
 	step string
+	// code is a failure's Restate error code and errorCode the
+	// activity's or the interpreter's (the reaflow.code metadata).
+	code      int
+	errorCode string
+	// value is a success's value, when its full form was read.
+	value []byte
 	// block is a block call's result, when it was read.
 	block *blockOutcome
 }
@@ -177,11 +185,12 @@ func (t *callTarget) name() *targetName {
 // callParameter is the part of a call's parameter status reads: a block
 // request's step, branch and items, or an activity call's step.
 type callParameter struct {
-	Step   string            `json:"step"`
-	Branch string            `json:"branch"`
-	First  int               `json:"first"`
-	Items  []json.RawMessage `json:"items"`
-	StepID string            `json:"stepId"`
+	Step    string            `json:"step"`
+	Branch  string            `json:"branch"`
+	First   int               `json:"first"`
+	Items   []json.RawMessage `json:"items"`
+	Indexes []int             `json:"indexes"`
+	StepID  string            `json:"stepId"`
 }
 
 // add parses the journal rows from j.rows on. Rows before that were parsed
@@ -289,7 +298,7 @@ func callCommand(lite, full *callEntry, svc services) command {
 	}
 	switch {
 	case target != nil && target.Name == svc.block:
-		cmd.kind, cmd.step, cmd.branch, cmd.first, cmd.count = cmdBlock, param.Step, param.Branch, param.First, len(param.Items)
+		cmd.kind, cmd.step, cmd.branch, cmd.first, cmd.count, cmd.indexes = cmdBlock, param.Step, param.Branch, param.First, len(param.Items), param.Indexes
 	case target != nil && target.Name == svc.workflow && target.Handler == "Await":
 		cmd.kind = cmdAwait
 	case target != nil && target.Name == svc.workflow && target.Handler == "Run":
@@ -336,6 +345,7 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 	var full struct {
 		Success []int `json:"Success"`
 		Failure *struct {
+			Code     int    `json:"code"`
 			Message  string `json:"message"`
 			Metadata []struct {
 				Key   string `json:"key"`
@@ -347,10 +357,13 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 		return result{}
 	}
 	if f := full.Failure; f != nil {
-		res := result{failed: true, message: f.Message}
+		res := result{failed: true, message: f.Message, code: f.Code}
 		for _, m := range f.Metadata {
-			if m.Key == interpreter.MetaStep {
+			switch m.Key {
+			case interpreter.MetaStep:
 				res.step = m.Value
+			case interpreter.MetaCode:
+				res.errorCode = m.Value
 			}
 		}
 		return res
@@ -358,6 +371,7 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 	if full.Success == nil {
 		return result{}
 	}
+	success := bytesOf(full.Success)
 	// A block's failure, or a dedup call's recorded one.
 	type failure struct {
 		Status   int               `json:"status"`
@@ -370,21 +384,21 @@ func decodeResult(raw json.RawMessage, kind cmdKind) result {
 		Failure *failure          `json:"failure"`
 		Error   *failure          `json:"error"`
 	}
-	if json.Unmarshal(bytesOf(full.Success), &value) != nil {
-		return result{}
+	if kind != cmdBlock && kind != cmdDedup || json.Unmarshal(success, &value) != nil {
+		return result{value: success}
 	}
 	switch {
 	case kind == cmdBlock:
 		out := &blockOutcome{outputs: len(value.Outputs)}
 		if f := value.Failure; f != nil {
-			out.failure = &result{failed: true, message: f.Message, step: f.Metadata[interpreter.MetaStep]}
+			out.failure = &result{failed: true, message: f.Message, step: f.Metadata[interpreter.MetaStep], errorCode: f.Metadata[interpreter.MetaCode]}
 			out.cancelled = f.Status == statusCancelled || isCancellation(f.Message)
 		}
-		return result{block: out}
+		return result{block: out, value: success}
 	case kind == cmdDedup && value.Error != nil:
 		return result{failed: true, message: value.Error.Message, step: value.Error.Metadata[interpreter.MetaStep]}
 	}
-	return result{}
+	return result{value: success}
 }
 
 // statusCancelled is Restate's code for a cancelled invocation.

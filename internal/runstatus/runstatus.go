@@ -70,6 +70,10 @@ type Run struct {
 	// JournalGone is true when Restate no longer keeps the run's journal,
 	// so Steps is empty.
 	JournalGone bool `json:"journalGone,omitempty"`
+	// RedriveOf is the failed run this run redrives; RedrivenAs the run
+	// that redrives this one.
+	RedriveOf  string `json:"redriveOf,omitempty"`
+	RedrivenAs string `json:"redrivenAs,omitempty"`
 }
 
 // StepStatus is the status of one step of a run. Steps that hold others
@@ -178,11 +182,13 @@ type Reader struct {
 	programs map[string]*plan
 	// journals holds what has been read of each invocation's journal.
 	journals map[string]*journal
+	// redriveOf holds, by invocation id, the run a run redrives.
+	redriveOf map[string]string
 }
 
 // NewReader returns a Reader that queries q.
 func NewReader(q Querier) *Reader {
-	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}}
+	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}}
 }
 
 var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService}
@@ -226,6 +232,13 @@ func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
 	j, p, err := rd.runJournal(ctx, run.InvocationID)
 	if err != nil {
 		return nil, fmt.Errorf("run %q: %w", workflowID, err)
+	}
+	run.RedriveOf = rd.redriveOf[run.InvocationID]
+	if run.State == Failed {
+		// Only a failed run can be redriven.
+		if run.RedrivenAs, err = RedrivenAs(ctx, rd.q, workflowID); err != nil {
+			return nil, err
+		}
 	}
 	if j.rows == 0 {
 		run.JournalGone = true
@@ -355,13 +368,12 @@ func (rd *Reader) program(invocationID, entryJSON string) (*plan, error) {
 	if p, ok := rd.programs[invocationID]; ok {
 		return p, nil
 	}
-	var full journalRow
-	if err := json.Unmarshal([]byte(entryJSON), &full); err != nil || full.Command.Input == nil {
-		return nil, fmt.Errorf("journal input entry: %v", err)
+	req, err := requestOf(entryJSON)
+	if err != nil {
+		return nil, err
 	}
-	var req interpreter.RunRequest
-	if err := json.Unmarshal(bytesOf(full.Command.Input.Payload), &req); err != nil {
-		return nil, fmt.Errorf("journal input: %w", err)
+	if req.Redrive != nil {
+		rd.redriveOf[invocationID] = req.Redrive.Of
 	}
 	var p *plan
 	if prog, err := dsl.Load(req.File, []byte(req.Definition)); err == nil {

@@ -14,8 +14,8 @@ import (
 	"github.com/reaflow/reaflow/interpreter"
 )
 
-// fakeRestate answers the two queries Fetch makes with canned rows shaped
-// like restate 1.7's.
+// fakeRestate answers the queries Fetch makes with canned rows shaped
+// like restate 1.7's; a failed run has not been redriven.
 type fakeRestate struct {
 	invocation map[string]any
 	journal    []map[string]any
@@ -30,6 +30,8 @@ func (f *fakeRestate) Query(_ context.Context, sql string) ([]map[string]any, er
 		return []map[string]any{f.invocation}, nil
 	case strings.Contains(sql, "FROM sys_journal"):
 		return f.journal, nil
+	case strings.Contains(sql, "FROM state WHERE service_name = '"+interpreter.LineageService+"'"):
+		return nil, nil
 	}
 	return nil, fmt.Errorf("unexpected query %s", sql)
 }

@@ -126,3 +126,18 @@ func Deploy(t testing.TB, srv *restateserver.Server, defs ...restate.ServiceDefi
 	}
 	return url
 }
+
+// DeadURL returns a loopback URL nothing listens on, as a cluster node
+// that is down.
+func DeadURL(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := "http://" + l.Addr().String()
+	if err := l.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return url
+}
