@@ -57,6 +57,7 @@ func TestInternalHandlersAreRefusedAtTheIngress(t *testing.T) {
 		{interpreter.DedupService, dedupKey, "/" + interpreter.DedupService + "/" + url.PathEscape(dedupKey) + "/Run", string(forged)},
 		{interpreter.BlockService, "", "/" + interpreter.BlockService + "/Run", string(block)},
 		{interpreter.WorkflowService, id + "-await", "/" + interpreter.WorkflowService + "/" + id + "-await/Await", `"approve"`},
+		{interpreter.LineageService, id + "-failed", "/" + interpreter.LineageService + "/" + id + "-failed/Claim", `"` + id + `-squatter"`},
 	} {
 		for _, path := range []string{call.path, call.path + "/send"} {
 			status, answer := ingressPost(t, path, call.body)
