@@ -7,6 +7,8 @@ require (
 	github.com/stretchr/testify v1.11.1
 )
 
+require github.com/robfig/cron/v3 v3.0.1
+
 require (
 	github.com/bahlo/generic-list-go v0.2.0 // indirect
 	github.com/buger/jsonparser v1.1.2 // indirect

@@ -3,13 +3,14 @@
 // whose Run handler walks a definition (and whose shared Signal and Await
 // handlers carry signals), the "ReaflowBlock" service that runs parallel
 // branches and groups of foreach items as child invocations, and the
-// "ReaflowDedup" virtual object behind the `dedup` field, and the
-// "ReaflowDefinitions" registry of deployed definitions. New returns their
-// definitions for a given activity registry, so any Go program can bind
-// them to its own Restate endpoint next to its own activities. Only Run,
-// Signal and the registry answer Restate's ingress; the rest are
-// ingress-private, and the run policy (WithDeployedOnly and its kin)
-// says what callers may run and deploy.
+// "ReaflowDedup" virtual object behind the `dedup` field, the
+// "ReaflowDefinitions" registry, and the "ReaflowSchedule" object that
+// fires deployed definitions on schedules. New returns their definitions for a
+// given activity registry, so any Go program can bind them to its own
+// Restate endpoint next to its own activities. Only Run, Signal, the
+// registry and the schedules' management handlers answer Restate's
+// ingress; the rest are ingress-private, and the run policy
+// (WithDeployedOnly and its kin) says what callers may run and deploy.
 //
 // # Rules the interpreter keeps
 //

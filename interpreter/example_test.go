@@ -50,6 +50,8 @@ func Example() {
 	// ReaflowDedup
 	// ReaflowDefinitions
 	// ReaflowLineage
+	// ReaflowSchedule
+	// ReaflowScheduleWatch
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }
 

@@ -62,9 +62,10 @@ func WithAllowedDefinitions(patterns ...string) Option {
 	}
 }
 
-// WithDeployToken makes the Deploy handler of the definitions registry
-// accept only requests whose DeployTokenHeader header is token, compared
-// in constant time; any other is refused with a terminal error 401.
+// WithDeployToken makes the Deploy handler of the definitions registry,
+// and the handlers that change schedules, accept only requests whose
+// DeployTokenHeader header is token, compared in constant time; any other
+// is refused with a terminal error 401.
 // Without a token anyone who can call the ingress can deploy, and so, with
 // WithDeployedOnly, run whatever they deploy. An empty token is none.
 func WithDeployToken(token string) Option {
@@ -112,9 +113,8 @@ func (in *interpreter) admit(ctx restate.Context, prog *dsl.Program, origin *Def
 	if origin == nil {
 		origin = &DefinitionOrigin{Name: prog.Name, Hash: prog.Hash}
 	}
-	if !policy.allows(origin.Name) {
-		return nil, restate.ToTerminalError(fmt.Errorf("definition %q may not run on this endpoint: its name matches none of %s; add it to reaflow serve --allow-definitions (interpreter.WithAllowedDefinitions)",
-			origin.Name, strings.Join(policy.allowed, ", ")), restate.WithErrorCode(codeForbidden))
+	if err := policy.checkName(origin.Name); err != nil {
+		return nil, err
 	}
 	notDeployed := restate.ToTerminalError(fmt.Errorf("definition %q (%s) is not deployed, and this endpoint runs only deployed definitions (reaflow serve --deployed-only, interpreter.WithDeployedOnly): deploy it with 'reaflow deploy FILE' and submit it as NAME[@VERSION]",
 		prog.Name, prog.Hash), restate.WithErrorCode(codeForbidden))
@@ -145,19 +145,30 @@ func (in *interpreter) admit(ctx restate.Context, prog *dsl.Program, origin *Def
 	return origin, nil
 }
 
-func (p runPolicy) allows(name string) bool {
-	if p.allowed == nil {
-		return true
-	}
-	return slices.ContainsFunc(p.allowed, func(pattern string) bool {
-		ok, _ := path.Match(pattern, name)
-		return ok
-	})
+// admitScheduled is the run policy's verdict on scheduling prog, given at
+// create and update so a schedule that could never run is refused; each
+// fired run passes the policy again in Run like any other run.
+func (in *interpreter) admitScheduled(prog *dsl.Program) error {
+	return in.cfg.policy.checkName(prog.Name)
 }
 
-// checkDeployToken refuses a Deploy request without the endpoint's deploy
-// token, when it has one.
-func (p runPolicy) checkDeployToken(ctx restate.Context) error {
+// checkName refuses a definition whose name the allow list does not take.
+func (p runPolicy) checkName(name string) error {
+	if p.allowed == nil || slices.ContainsFunc(p.allowed, func(pattern string) bool {
+		ok, _ := path.Match(pattern, name)
+		return ok
+	}) {
+		return nil
+	}
+	return restate.ToTerminalError(fmt.Errorf("definition %q may not run on this endpoint: its name matches none of %s; add it to reaflow serve --allow-definitions (interpreter.WithAllowedDefinitions)",
+		name, strings.Join(p.allowed, ", ")), restate.WithErrorCode(codeForbidden))
+}
+
+// authorizeDeploy protects the changes to what an endpoint runs,
+// deploying a definition and changing a schedule: with a deploy token, a
+// request without it is refused.
+func (in *interpreter) authorizeDeploy(ctx restate.Context) error {
+	p := in.cfg.policy
 	if p.deployToken == nil {
 		return nil
 	}
@@ -170,7 +181,7 @@ func (p runPolicy) checkDeployToken(ctx restate.Context) error {
 		}
 	}
 	if sent == "" {
-		return restate.ToTerminalError(fmt.Errorf("deploy refused: this endpoint takes deployments only with its deploy token, in the %s header: give it to reaflow deploy with --deploy-token-file FILE or REAFLOW_DEPLOY_TOKEN", DeployTokenHeader),
+		return restate.ToTerminalError(fmt.Errorf("deploy refused: this endpoint takes deployments and schedule changes only with its deploy token, in the %s header: give it to reaflow deploy or reaflow schedule with --deploy-token-file FILE or REAFLOW_DEPLOY_TOKEN", DeployTokenHeader),
 			restate.WithErrorCode(codeUnauthorized))
 	}
 	// Comparing digests takes the same time whatever the token's length.

@@ -28,19 +28,12 @@ reaflow deploy workflows/*.json
 reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillment.json`)
 	target := c.m.addRestateFlags(fs)
 	known := c.m.addActivityFlag(fs)
-	tokenFile := fs.String("deploy-token-file", c.m.Getenv("REAFLOW_DEPLOY_TOKEN_FILE"), "file holding the endpoint's deploy token, sent in the "+interpreter.DeployTokenHeader+" header (env REAFLOW_DEPLOY_TOKEN_FILE, or the token itself in REAFLOW_DEPLOY_TOKEN)")
+	c.m.addDeployTokenFlag(fs, target)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() == 0 {
 		return usagef("name at least one definition file")
-	}
-	token := c.m.Getenv("REAFLOW_DEPLOY_TOKEN")
-	if *tokenFile != "" {
-		var err error
-		if token, err = readTokenFile("--deploy-token-file", *tokenFile); err != nil {
-			return err
-		}
 	}
 	// Every file is checked before any is deployed: nothing half-applied.
 	type checked struct{ file, text string }
@@ -61,7 +54,7 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 		}
 		all = append(all, checked{file: file, text: string(text)})
 	}
-	cl, err := target.client(client.WithDeployToken(token))
+	cl, err := target.client()
 	if err != nil {
 		return err
 	}

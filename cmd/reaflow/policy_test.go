@@ -119,6 +119,16 @@ func TestServeRunPolicy(t *testing.T) {
 	assert.Contains(t, r.stdout+r.stderr, "--allow-definitions")
 	assert.Empty(t, providers.Ledger().EffectsFor(rea.IdempotencyKey(id+"-other", rea.Step("charge"))), "nothing ran")
 
+	// Schedules change what runs: they take the token, and the allow list.
+	r = cli(nil, "schedule", "create", id+"-hourly", "--workflow", "allowed-order", "--every", "1h", "--input", `{"customer": "cus_scheduled"}`, "--paused")
+	assert.Equal(t, 1, r.code, r.stdout)
+	assert.Contains(t, r.stderr, "deploy refused")
+	r = cli(nil, "schedule", "create", id+"-other", "--workflow", "other-order", "--every", "1h", "--paused", "--deploy-token-file", tokenFile)
+	assert.Equal(t, 1, r.code, r.stdout)
+	assert.Contains(t, r.stderr, `definition "other-order" may not run on this endpoint`)
+	r = cli(nil, "schedule", "create", id+"-hourly", "--workflow", "allowed-order", "--every", "1h", "--input", `{"customer": "cus_scheduled"}`, "--paused", "--deploy-token-file", tokenFile)
+	assert.Equal(t, 0, r.code, r.stderr)
+
 	// http to a host off its list fails at once, and the host sees nothing.
 	fetched.Store(0)
 	r = cli(nil, "submit", "allowed-by-address", "--id", id+"-address", "--wait")
