@@ -50,5 +50,7 @@ func Example() {
 	// ReaflowDedup
 	// ReaflowDefinitions
 	// ReaflowLineage
+	// ReaflowSchedule
+	// ReaflowScheduleWatch
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }

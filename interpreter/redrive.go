@@ -170,8 +170,7 @@ func (r *runner) reused(step dsl.Step) (any, bool, error) {
 	}
 	var out any
 	if len(raw) > 0 {
-		var err error
-		if out, err = unmarshalJSON(raw); err != nil {
+		if err := json.Unmarshal(raw, &out); err != nil {
 			return nil, false, badRequest("invalid redrive", fmt.Errorf("step %s: %w", r.path(step.Info().ID), err))
 		}
 	}

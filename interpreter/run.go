@@ -130,8 +130,8 @@ func (r *runner) walk() (json.RawMessage, error) {
 	}
 	var timeout *timeoutError
 	if errors.As(err, &timeout) {
-		err = restate.ToTerminalError(fmt.Errorf("workflow %s failed: %s: it ran longer than its timeout of %s", r.prog.Name, CodeTimeout, timeout.timeout),
-			restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, CodeTimeout))
+		err = restate.ToTerminalError(fmt.Errorf("workflow %s failed: %s: it ran longer than its timeout of %s", r.prog.Name, dsl.CodeTimeout, timeout.timeout),
+			restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, dsl.CodeTimeout))
 	}
 	var ret *returned
 	switch {
@@ -216,7 +216,7 @@ func (r *runner) timedOut(step dsl.Step) (any, bool, error) {
 		}
 		return out, true, nil
 	}
-	return nil, false, failed(info, CodeTimeout, fmt.Sprintf("timed out after %s", info.Timeout))
+	return nil, false, failed(info, dsl.CodeTimeout, fmt.Sprintf("timed out after %s", info.Timeout))
 }
 
 // catch runs the first handler of the step that takes err, with the error
@@ -310,6 +310,16 @@ func (r *runner) key(id string, roles ...rea.KeyPart) string {
 	return rea.IdempotencyKey(root, append(path, roles...)...)
 }
 
+// loopIndexes are the item indexes of the foreach loops around the
+// current step, outermost first.
+func (r *runner) loopIndexes() []int {
+	indexes := make([]int, len(r.loops))
+	for i, l := range r.loops {
+		indexes[i] = l.Index
+	}
+	return indexes
+}
+
 // stepPath locates a step with the indexes of the loops around it:
 // "/steps/3[7]/foreach/steps/0" is the first step of item 7 of the
 // foreach at /steps/3.
@@ -337,13 +347,13 @@ func (r *runner) output(outputs map[string]any) (json.RawMessage, error) {
 }
 
 func (r *runner) encodeOutput(result any) (json.RawMessage, error) {
-	encoded, err := marshalJSON(result)
+	encoded, err := json.Marshal(result)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 	}
 	if limit := r.in.cfg.limits.maxMessage; len(encoded) > limit {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow %s: %s; return references (ids, URLs) to large data instead", r.prog.Name, sizeError("the output", len(encoded), limit, "WithMaxMessageSize")),
-			restate.WithErrorCode(codeExpression), restate.WithMetadata(MetaCode, CodeOutputTooLarge))
+			restate.WithErrorCode(codeExpression), restate.WithMetadata(MetaCode, dsl.CodeOutputTooLarge))
 	}
 	return encoded, nil
 }

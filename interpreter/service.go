@@ -110,7 +110,7 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		Handler("Get", restate.NewObjectSharedHandler(definition))
 	lineage := restate.NewObject(LineageService, restate.WithIngressPrivate(true)).
 		Handler("Claim", restate.NewObjectHandler(claimLineage))
-	return []restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions, lineage}
+	return append([]restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions, lineage}, in.scheduleServices()...)
 }
 
 // interpreter is shared by all runs and read-only after New.

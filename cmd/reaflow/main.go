@@ -77,6 +77,7 @@ func (m *Main) commands() []command {
 		&cancelCommand{m: m},
 		&redriveCommand{m: m},
 		&consoleCommand{m: m},
+		&scheduleCommand{m: m},
 		&serveCommand{m: m},
 		&sandboxCommand{m: m},
 		&devCommand{m: m},

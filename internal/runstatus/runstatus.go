@@ -191,7 +191,7 @@ func NewReader(q Querier) *Reader {
 	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}}
 }
 
-var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService}
+var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService, lineage: interpreter.LineageService}
 
 // Fetch returns the status of the run with the given workflow id. It reads
 // the run's invocation and journal, then the journals of the child

@@ -20,6 +20,7 @@ import (
 	"github.com/restatedev/sdk-go/ingress"
 
 	"github.com/reaflow/reaflow/activities"
+	"github.com/reaflow/reaflow/dsl"
 	"github.com/reaflow/reaflow/internal/endpoint"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 	"github.com/reaflow/reaflow/interpreter"
@@ -250,7 +251,7 @@ func errorCode(t restate.TerminalError) string {
 	case 422:
 		return interpreter.CodeExpression
 	case 500:
-		return interpreter.CodeFailed
+		return dsl.CodeFailed
 	}
 	return ""
 }
