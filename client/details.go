@@ -3,12 +3,9 @@ package client
 import (
 	"context"
 	"encoding/json"
-	"strconv"
-	"strings"
 
 	"github.com/reaflow/reaflow/internal/runstatus"
 	"github.com/reaflow/reaflow/interpreter"
-	"github.com/reaflow/reaflow/rea"
 )
 
 // RunDetails is what a run was started with and what its steps returned,
@@ -62,18 +59,10 @@ func (d *RunDetails) StepKey(path string) string {
 	if d.Redrive != nil {
 		root, generation = d.Redrive.Root, d.Redrive.Keys[path]
 	}
-	var parts []rea.KeyPart
-	// A path is "lines[3]/ship": the foreach items around the step, then
-	// its id (see interpreter.StepPath).
-	elems := strings.Split(path, "/")
-	for _, loop := range elems[:len(elems)-1] {
-		step, index, _ := strings.Cut(strings.TrimSuffix(loop, "]"), "[")
-		i, _ := strconv.Atoi(index)
-		parts = append(parts, rea.Step(step), rea.Index(i))
+	loops, id, err := interpreter.ParseStepPath(path)
+	if err != nil {
+		// Not a step path: no step sends a key for it.
+		return ""
 	}
-	parts = append(parts, rea.Step(elems[len(elems)-1]))
-	if generation > 0 {
-		parts = append(parts, rea.Role("redrive"), rea.Index(generation))
-	}
-	return rea.IdempotencyKey(root, parts...)
+	return interpreter.StepKey(root, loops, id, generation)
 }
