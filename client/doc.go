@@ -31,6 +31,9 @@
 //     cancellation for a run that has already ended.
 //   - ErrRefused (*RefusedError): a request the run or Restate turned
 //     down, such as a signal no await step takes.
+//   - ErrCannotRedrive: a run that cannot be redriven (still running,
+//     completed, redriven already, compensated); an unknown run's is
+//     ErrNotFound as well.
 //   - ErrNotFinished: Output of a run still going.
 //   - ErrInvalidID: a workflow id that cannot be used.
 //   - *UnreachableError: no answer from Restate at all.

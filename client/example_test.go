@@ -113,3 +113,46 @@ func ExampleClient_List() {
 	// example-list-2 failed
 	// example-list-1 failed
 }
+
+// Redrive a failed run once the cause is fixed: the steps it completed are
+// reused, not called again, and the rest runs.
+func ExampleClient_Redrive() {
+	ctx := context.Background()
+	c, err := client.New(ingressURL, adminURL)
+	if err != nil {
+		panic(err)
+	}
+	sent, err := c.Submit(ctx, client.SubmitRequest{Definition: []byte(reservation), Input: json.RawMessage(`{"item": "lamp"}`), ID: "example-redrive"})
+	if err != nil {
+		panic(err)
+	}
+	_, err = c.Attach(ctx, sent.ID)
+	var failed *client.RunError
+	if errors.As(err, &failed) {
+		fmt.Println("failed at", failed.Step, failed.ErrorCode)
+	}
+
+	restock("lamp") // the cause is fixed
+	plan, err := c.Redrive(ctx, sent.ID, client.RedriveOptions{})
+	if err != nil {
+		panic(err)
+	}
+	for _, step := range plan.Steps {
+		fmt.Printf("%s: reused %d, new keys %d\n", step.Path, step.Reused, step.NewKeys)
+	}
+	out, err := c.Attach(ctx, plan.ID)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(plan.ID, string(out))
+
+	_, err = c.Redrive(ctx, sent.ID, client.RedriveOptions{})
+	fmt.Println(errors.Is(err, client.ErrCannotRedrive))
+	// Output:
+	// failed at hold sold_out
+	// hi: reused 1, new keys 0
+	// hold: reused 0, new keys 1
+	// bye: reused 0, new keys 0
+	// example-redrive-redrive-1 {"bye":"hello res-lamp","hi":"hello lamp"}
+	// true
+}

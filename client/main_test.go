@@ -7,6 +7,8 @@ import (
 	"net"
 	"os"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -19,13 +21,31 @@ import (
 )
 
 // The tests and examples share one restate-server and one reaflow
-// endpoint with two activities of their own: greet, which says hello,
-// and charge, which declines every card.
+// endpoint with three activities of their own: greet, which says hello;
+// charge, which declines every card; and reserve, which refuses an item
+// (sold_out) until restock is called for it. Each counts its calls by
+// its input.
 var (
 	server               *restateserver.Server
 	ingressURL, adminURL string
 	endpointURL          string
+
+	restocked sync.Map // item -> true
+	calls     sync.Map // "greet:NAME", "reserve:ITEM" -> *atomic.Int32
 )
+
+func restock(item string) { restocked.Store(item, true) }
+
+// callsOf counts the calls of an activity with the input named.
+func callsOf(activity, input string) int {
+	n, _ := calls.LoadOrStore(activity+":"+input, new(atomic.Int32))
+	return int(n.(*atomic.Int32).Load())
+}
+
+func count(activity, input string) {
+	n, _ := calls.LoadOrStore(activity+":"+input, new(atomic.Int32))
+	n.(*atomic.Int32).Add(1)
+}
 
 func TestMain(m *testing.M) { os.Exit(runTests(m)) }
 
@@ -39,8 +59,18 @@ func runTests(m *testing.M) int {
 	activities.Register(reg, "greet", func(_ *activities.Context, in struct {
 		Name string `json:"name"`
 	}) (map[string]string, error) {
+		count("greet", in.Name)
 		return map[string]string{"greeting": "hello " + in.Name}, nil
 	})
+	activities.Register(reg, "reserve", func(_ *activities.Context, in struct {
+		Item string `json:"item"`
+	}) (map[string]string, error) {
+		count("reserve", in.Item)
+		if _, ok := restocked.Load(in.Item); !ok {
+			return nil, activities.TerminalErrorf("sold_out", "%s is sold out", in.Item)
+		}
+		return map[string]string{"reservation": "res-" + in.Item}, nil
+	}, activities.WithErrors("sold_out"))
 	activities.Register(reg, "charge", func(*activities.Context, struct{}) (struct{}, error) {
 		return struct{}{}, activities.TerminalErrorf("card_declined", "the card was declined")
 	}, activities.WithErrors("card_declined"))
@@ -78,6 +108,12 @@ const (
 	approval = `{"name": "approval", "steps": [
   {"id": "ask", "await": {"signal": "approve", "schema": {"type": "object", "required": ["by"]}}}
 ], "output": {"by": "${ steps.ask.output.by }"}}`
+	// reservation fails at hold until its item is restocked.
+	reservation = `{"name": "reservation", "steps": [
+  {"id": "hi", "activity": "greet", "with": {"name": "${ input.item }"}},
+  {"id": "hold", "activity": "reserve", "with": {"item": "${ input.item }"}},
+  {"id": "bye", "activity": "greet", "with": {"name": "${ steps.hold.output.reservation }"}}
+], "output": {"hi": "${ steps.hi.output.greeting }", "bye": "${ steps.bye.output.greeting }"}}`
 	signed = `{"name": "signed", "steps": [
   {"id": "sign", "activity": "greet", "callback": true, "with": {"name": "ada"}}
 ], "output": "${ steps.sign.output }"}`

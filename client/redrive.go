@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -31,18 +32,25 @@ type (
 
 // ErrCannotRedrive is wrapped by the error of a run that cannot be
 // redriven: still running, completed, redriven already, undone by its
-// compensations, or past the redrive window. The message says which.
+// compensations, or unknown to Restate (never started, or past the
+// redrive window: that error is ErrNotFound too). The message says which.
 var ErrCannotRedrive = redrive.ErrRefused
 
 // PlanRedrive reads the failed run's journal and returns what its redrive
-// would reuse and run. Nothing starts.
+// would reuse and run. Nothing starts. A run that cannot be redriven is
+// ErrCannotRedrive; an unknown one also ErrNotFound (a *NotFoundError).
 func (c *Client) PlanRedrive(ctx context.Context, id string, opts RedriveOptions) (*RedrivePlan, error) {
 	if opts.ID != "" {
 		if err := ValidateID(opts.ID); err != nil {
 			return nil, err
 		}
 	}
-	return redrive.Prepare(ctx, c.admin, id, opts)
+	plan, err := redrive.Prepare(ctx, c.admin, id, opts)
+	var unknown *redrive.UnknownRunError
+	if errors.As(err, &unknown) {
+		return nil, fmt.Errorf("%w: %w", ErrCannotRedrive, &NotFoundError{What: "run", Name: id, Message: unknown.Error()})
+	}
+	return plan, err
 }
 
 // StartRedrive starts a planned redrive. A run that has the plan's id

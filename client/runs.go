@@ -337,7 +337,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) (*RunPage, error) {
 			page.NextPageToken = pageToken(listed[i-1])
 			break
 		}
-		run, err := reader.Fetch(ctx, ref.WorkflowID)
+		run, err := reader.FetchInvocation(ctx, ref.WorkflowID, ref.InvocationID)
 		if err != nil {
 			return nil, err
 		}

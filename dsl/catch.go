@@ -6,9 +6,26 @@ import (
 	"strings"
 )
 
+// Error codes the interpreter gives failures, besides the activities' own
+// and those of fail steps. They are declared here, where catch handlers are
+// checked, so that the codes the interpreter fails with and those the check
+// accepts are the same constants.
+const (
+	// CodeTimeout: a step or the workflow ran past its timeout.
+	CodeTimeout = "timeout"
+	// CodeCallbackRejected: an outside system rejected a step's callback.
+	CodeCallbackRejected = "callback_rejected"
+	// CodeFailed: an activity failed without a code of its own, for
+	// example when its retries ran out.
+	CodeFailed = "failed"
+	// CodeOutputTooLarge: a step's output exceeds the interpreter's
+	// limit (interpreter.WithMaxStepOutputSize, WithMaxMessageSize).
+	CodeOutputTooLarge = "output_too_large"
+)
+
 // InterpreterErrors are the error codes the interpreter itself gives
 // failures, which catch handlers can always match.
-var InterpreterErrors = []string{"timeout", "callback_rejected", "failed"}
+var InterpreterErrors = []string{CodeTimeout, CodeCallbackRejected, CodeFailed, CodeOutputTooLarge}
 
 // checkCatches warns about catch handlers listing a code that nothing in
 // the definition can fail with: no activity it calls declares it, no fail

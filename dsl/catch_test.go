@@ -21,7 +21,7 @@ func TestCatchOfAnUndeclaredCodeWarns(t *testing.T) {
 	}{
 		{"declared by the activity", `{"id": "pay", "activity": "charge", "catch": [{"errors": ["card_declined", "timeout"], "steps": [{"id": "x", "set": {"a": 1}}]}]}`, nil},
 		{"a typo", `{"id": "pay", "activity": "charge", "catch": [{"errors": ["card_decline"], "steps": [{"id": "x", "set": {"a": 1}}]}]}`,
-			[]string{`t.json:1:83: /steps/0/catch/0/errors/0: no activity or fail step of this definition fails with "card_decline", so this handler never runs for it; did you mean "card_declined"?; possible codes: callback_rejected, card_declined, failed, timeout`}},
+			[]string{`t.json:1:83: /steps/0/catch/0/errors/0: no activity or fail step of this definition fails with "card_decline", so this handler never runs for it; did you mean "card_declined"?; possible codes: callback_rejected, card_declined, failed, output_too_large, timeout`}},
 		{"used by a fail step", `{"id": "pay", "activity": "charge", "catch": [{"errors": ["too_big"], "steps": [{"id": "x", "set": {"a": 1}}]}]}, {"id": "f", "fail": {"error": "too_big"}}`, nil},
 		{"an activity that may fail with any code", `{"id": "pay", "activity": "email", "catch": [{"errors": ["whatever"], "steps": [{"id": "x", "set": {"a": 1}}]}]}`, nil},
 	}

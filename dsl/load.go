@@ -89,7 +89,7 @@ func WithActivityNames(names ...string) Option {
 // (such as a registry's Errors method; false when an activity may fail
 // with any code). Load then warns about a catch handler for a code that
 // neither an activity of the definition, a fail step, nor the interpreter
-// (timeout, callback_rejected, failed) can produce.
+// (InterpreterErrors) can produce.
 func WithActivityErrors(errors func(activity string) ([]string, bool)) Option {
 	return func(c *config) { c.errors = errors }
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/reaflow/reaflow/activities"
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 	"github.com/reaflow/reaflow/rea"
 )
 
@@ -15,14 +16,14 @@ import (
 // starts so that every retry sends the same input and key. It is also the
 // input of the dedup object, so it must encode to JSON.
 type activityCall struct {
-	Activity       string          `json:"activity"`
-	Input          json.RawMessage `json:"input"`
-	WorkflowID     string          `json:"workflowId"`
-	StepID         string          `json:"stepId"`
-	StepPath       string          `json:"stepPath"`
-	IdempotencyKey string          `json:"idempotencyKey,omitempty"`
-	CallbackID     string          `json:"callbackId,omitempty"`
-	Retry          rea.RunConfig   `json:"retry"`
+	Activity   string          `json:"activity"`
+	Input      json.RawMessage `json:"input"`
+	WorkflowID string          `json:"workflowId"`
+	journalname.DedupCall
+	StepPath       string        `json:"stepPath"`
+	IdempotencyKey string        `json:"idempotencyKey,omitempty"`
+	CallbackID     string        `json:"callbackId,omitempty"`
+	Retry          rea.RunConfig `json:"retry"`
 }
 
 // activity runs one activity step: one journaled Run, one call to the
@@ -34,7 +35,7 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	call.Retry = r.in.retryConfig(s.Retry, s.ID)
+	call.Retry = r.in.retryConfig(s.Retry, journalname.ActivityRun(s.ID))
 
 	var raw json.RawMessage
 	switch {
@@ -58,11 +59,11 @@ func (r *runner) activity(s *dsl.ActivityStep) (any, error) {
 	if limit := r.in.cfg.limits.maxStepOutput; len(raw) > limit {
 		// A callback's value arrives from outside; an activity's output
 		// was checked before it was journaled (see call).
-		return nil, failed(&s.StepInfo, CodeOutputTooLarge, sizeError("the output", len(raw), limit, "WithMaxStepOutputSize"))
+		return nil, failed(&s.StepInfo, dsl.CodeOutputTooLarge, sizeError("the output", len(raw), limit, "WithMaxStepOutputSize"))
 	}
 	var out any
 	if len(raw) > 0 {
-		if out, err = unmarshalJSON(raw); err != nil {
+		if err = json.Unmarshal(raw, &out); err != nil {
 			return nil, stepFailed(s, restate.ToTerminalError(err))
 		}
 	}
@@ -89,7 +90,7 @@ func (r *runner) call(step *dsl.StepInfo, activity string, with *dsl.Template, k
 			return activityCall{}, expressionFailed(step, err)
 		}
 	}
-	input, err := marshalJSON(value)
+	input, err := json.Marshal(value)
 	if err != nil {
 		return activityCall{}, expressionFailed(step, err)
 	}
@@ -97,7 +98,7 @@ func (r *runner) call(step *dsl.StepInfo, activity string, with *dsl.Template, k
 		Activity:       activity,
 		Input:          input,
 		WorkflowID:     r.env.Workflow.ID,
-		StepID:         step.ID,
+		DedupCall:      journalname.DedupCall{StepID: step.ID},
 		StepPath:       r.stepPath(step.Pointer),
 		IdempotencyKey: key,
 	}, nil
@@ -151,7 +152,7 @@ func (in *interpreter) call(call activityCall) func(restate.RunContext) (json.Ra
 			// Terminal, and inside the Run: the journal records this failure
 			// instead of a result Restate might refuse, and retrying would
 			// return the same output.
-			return nil, classify(activities.TerminalErrorf(CodeOutputTooLarge, "%s; return a reference (an id or a URL) to large data instead",
+			return nil, classify(activities.TerminalErrorf(dsl.CodeOutputTooLarge, "%s; return a reference (an id or a URL) to large data instead",
 				sizeError(fmt.Sprintf("activity %s returned an output that", call.Activity), len(out), limit, "WithMaxStepOutputSize")))
 		}
 		return out, nil

@@ -8,6 +8,7 @@ import (
 	restate "github.com/restatedev/sdk-go"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 )
 
 // foreachChunk is the most items one invocation runs itself; a group with
@@ -20,14 +21,7 @@ const foreachChunk = 100
 type blockRequest struct {
 	source
 	WorkflowID string `json:"workflowId"`
-	Step       string `json:"step"`
-	// Branch names the parallel branch to run.
-	Branch string `json:"branch,omitempty"`
-	// Items are the foreach items to run; Items[k] has index First+k, or
-	// Indexes[k] when a redrive runs only some of the items.
-	First   int   `json:"first,omitempty"`
-	Items   []any `json:"items,omitempty"`
-	Indexes []int `json:"indexes,omitempty"`
+	journalname.BlockCall[any]
 	// Env is what the steps before the block left for expressions.
 	Env   envSnapshot `json:"env"`
 	Loops []loop      `json:"loops,omitempty"`
@@ -69,7 +63,7 @@ func (r *runner) request(step string) blockRequest {
 	return blockRequest{
 		source:     r.source,
 		WorkflowID: r.env.Workflow.ID,
-		Step:       step,
+		BlockCall:  journalname.BlockCall[any]{Step: step},
 		Env: envSnapshot{
 			Input: r.env.Input, Steps: r.env.Steps, Vars: r.env.Vars,
 			Item: r.env.Item, Index: r.env.Index, Error: r.env.Error,

@@ -8,6 +8,7 @@ import (
 	restate "github.com/restatedev/sdk-go"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 	"github.com/reaflow/reaflow/rea"
 )
 
@@ -30,11 +31,8 @@ func (r *runner) register(s *dsl.ActivityStep, output any) error {
 	if err != nil {
 		return err
 	}
-	name := s.ID
-	for _, l := range r.loops {
-		name += fmt.Sprintf("[%d]", l.Index)
-	}
-	call.Retry = r.in.retryConfig(c.Retry, "compensate "+name)
+	name := journalname.Item(s.ID, r.loopIndexes()...)
+	call.Retry = r.in.retryConfig(c.Retry, journalname.CompensationRun(name))
 	r.undo = append(r.undo, compensation{Step: name, Call: call})
 	return nil
 }

@@ -1,16 +1,27 @@
 // Package interpreter runs compiled reaflow programs as Restate services. It
-// is the only package that defines Restate services: the "Reaflow" workflow,
-// whose Run handler walks a definition (and whose shared Signal and Await
-// handlers carry signals), the "ReaflowBlock" service that runs parallel
-// branches and groups of foreach items as child invocations, and the
-// "ReaflowDedup" virtual object behind the `dedup` field, the
-// "ReaflowDefinitions" registry, and the "ReaflowSchedule" object that
-// fires deployed definitions on schedules. New returns their definitions for a
-// given activity registry, so any Go program can bind them to its own
-// Restate endpoint next to its own activities. Only Run, Signal, the
-// registry and the schedules' management handlers answer Restate's
-// ingress; the rest are ingress-private, and the run policy
-// (WithDeployedOnly and its kin) says what callers may run and deploy.
+// is the only package that defines Restate services:
+//
+//   - the "Reaflow" workflow, whose Run handler walks a definition and
+//     whose shared Signal and Await handlers carry signals;
+//   - the "ReaflowBlock" service, which runs parallel branches and groups
+//     of foreach items as child invocations of a run;
+//   - the "ReaflowDedup" virtual object behind the `dedup` field, keyed by
+//     activity and dedup key;
+//   - the "ReaflowDefinitions" virtual object, keyed by definition name,
+//     which keeps the deployed versions of a definition;
+//   - the "ReaflowLineage" virtual object, keyed by the id of a redriven
+//     run, which lets one redrive of a run proceed;
+//   - the "ReaflowSchedule" virtual object, keyed by schedule name, which
+//     fires deployed definitions on a schedule, and the
+//     "ReaflowScheduleWatch" service, which tells a schedule when a run it
+//     fired ends.
+//
+// New returns their definitions for a given activity registry, so any Go
+// program can bind them to its own Restate endpoint next to its own
+// activities. Only Run, Signal, the registry and the schedules'
+// management handlers answer Restate's ingress; the rest are
+// ingress-private, and the run policy (WithDeployedOnly and its kin) says
+// what callers may run, deploy and schedule.
 //
 // # Rules the interpreter keeps
 //
@@ -18,11 +29,21 @@
 // or retry, and the replay must make the same calls in the same order. So
 // the code in this package obeys these rules, and changes to it must too:
 //
-//   - One journal entry per activity step: a restate.Run named by the step
-//     id, retried by the Run retry options built from the step's retry
-//     block (see rea.RunWithRetry). A step with dedup is one call to the
-//     dedup object instead. Nothing else writes to the journal per step:
-//     progress is read from Restate's own journal (see the CLI's status).
+//   - One journaled Run per activity step, named by the step id. The run
+//     starts it with restate.RunAsync and waits for it with
+//     restate.WaitFirst next to the timers of the deadlines around the
+//     step: a timeout ends the wait, and a cancellation leaves the Run's
+//     outcome to be read, so that a step that did complete is compensated
+//     (journal.go). Restate retries the Run by the options
+//     rea.RunConfig.Options builds from the step's retry block, or from
+//     WithDefaultRetry without one: attempts, first and largest interval,
+//     backoff factor. The Run journals the activity's output as the
+//     activity encoded it (rea.RawJSON). A step with dedup is one call to
+//     the dedup object instead, whose handler runs the same Run with
+//     rea.RunWithRetry. Nothing is written for status: progress is read
+//     from Restate's own journal (see the CLI's status), by the entry
+//     names that internal/journalname declares for the interpreter and
+//     status alike.
 //   - Decisions come only from the pinned definition, the run's input and
 //     journaled results. No wall-clock time (sleep until reads the time
 //     through a journaled Run), no randomness but Restate's (restate.UUID,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 )
 
 // switchStep runs the steps of the first case that holds, or the default,
@@ -62,7 +63,7 @@ func (r *runner) sleep(s *dsl.SleepStep) error {
 			return nil
 		}
 	}
-	return r.journal.sleep(s.ID, d)
+	return r.journal.sleep(journalname.SleepTimer(s.ID), d)
 }
 
 // parseTime accepts an RFC 3339 time or Unix milliseconds.
@@ -92,7 +93,7 @@ func (r *runner) await(s *dsl.AwaitStep) (any, error) {
 	var out any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
-			return nil, failed(&s.StepInfo, CodeFailed, "signal payload: "+err.Error())
+			return nil, failed(&s.StepInfo, dsl.CodeFailed, "signal payload: "+err.Error())
 		}
 	}
 	return out, nil
@@ -130,13 +131,10 @@ func (r *runner) child(s *dsl.WorkflowStep) (any, error) {
 			return nil, expressionFailed(&s.StepInfo, err)
 		}
 		if limit := r.in.cfg.limits.maxInput; len(input) > limit {
-			return nil, failed(&s.StepInfo, CodeOutputTooLarge, sizeError("the child run's input", len(input), limit, "WithMaxInputSize"))
+			return nil, failed(&s.StepInfo, dsl.CodeOutputTooLarge, sizeError("the child run's input", len(input), limit, "WithMaxInputSize"))
 		}
 	}
-	id := r.env.Workflow.ID + "." + s.ID
-	for _, l := range r.loops {
-		id += fmt.Sprintf(".%d", l.Index)
-	}
+	id := journalname.ChildRunID(r.env.Workflow.ID, s.ID, r.loopIndexes()...)
 	raw, err := r.journal.child(id, RunRequest{Definition: s.Definition, Input: input, File: s.File, Origin: r.source.Origin.child(s.ID)}, s.Wait)
 	if err != nil {
 		return nil, childFailed(s, id, err)
@@ -145,12 +143,12 @@ func (r *runner) child(s *dsl.WorkflowStep) (any, error) {
 		return map[string]any{"workflowId": id}, nil
 	}
 	if limit := r.in.cfg.limits.maxStepOutput; len(raw) > limit {
-		return nil, failed(&s.StepInfo, CodeOutputTooLarge, sizeError("the child run's output", len(raw), limit, "WithMaxStepOutputSize"))
+		return nil, failed(&s.StepInfo, dsl.CodeOutputTooLarge, sizeError("the child run's output", len(raw), limit, "WithMaxStepOutputSize"))
 	}
 	var out any
 	if len(raw) > 0 {
 		if err := json.Unmarshal(raw, &out); err != nil {
-			return nil, failed(&s.StepInfo, CodeFailed, "child output: "+err.Error())
+			return nil, failed(&s.StepInfo, dsl.CodeFailed, "child output: "+err.Error())
 		}
 	}
 	return out, nil

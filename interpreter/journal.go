@@ -6,6 +6,8 @@ import (
 
 	restate "github.com/restatedev/sdk-go"
 
+	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 	"github.com/reaflow/reaflow/rea"
 )
 
@@ -83,11 +85,8 @@ type timer struct {
 }
 
 func (j *restateJournal) deadline(id string, d time.Duration) func() {
-	name := "timeout"
-	if id != "" {
-		name += " " + id
-	}
-	j.timers = append(j.timers, timer{id: id, timeout: d, fut: restate.After(j.ctx, d, restate.WithName(name))})
+	fut := restate.After(j.ctx, d, restate.WithName(journalname.TimeoutTimer(id)))
+	j.timers = append(j.timers, timer{id: id, timeout: d, fut: fut})
 	n := len(j.timers)
 	return func() { j.timers = j.timers[:n-1] }
 }
@@ -135,7 +134,7 @@ func (j *restateJournal) run(call activityCall) (json.RawMessage, error) {
 	// any other; the cancellation is kept for interrupted. A Run that
 	// keeps failing (retrying against a provider that is down) is given
 	// up after cancelGrace, so that a cancellation always ends the run.
-	grace := restate.After(j.ctx, cancelGrace, restate.WithName("cancel grace "+call.StepID))
+	grace := restate.After(j.ctx, cancelGrace, restate.WithName(journalname.CancelGraceTimer(call.StepID)))
 	first, waitErr := restate.WaitFirst(j.ctx, fut, grace)
 	if waitErr != nil || first != fut {
 		return nil, err
@@ -193,7 +192,7 @@ func (j *restateJournal) callback(call activityCall) (json.RawMessage, error) {
 	}
 	out, err := awakeable.Result()
 	if err != nil && !isCancelled(err) {
-		return nil, restate.ToTerminalError(err, restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, CodeCallbackRejected))
+		return nil, restate.ToTerminalError(err, restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, dsl.CodeCallbackRejected))
 	}
 	return out, err
 }
@@ -216,7 +215,7 @@ func (j *restateJournal) signal(name string) (json.RawMessage, error) {
 		Result() (json.RawMessage, error)
 	}
 	if j.promises != nil {
-		fut = promiseResult{restate.Promise[json.RawMessage](j.promises, signalPromise(name))}
+		fut = promiseResult{restate.Promise[json.RawMessage](j.promises, journalname.SignalPromise(name))}
 	} else {
 		fut = responseResult{restate.Workflow[json.RawMessage](j.ctx, WorkflowService, j.workflowID, "Await").RequestFuture(name)}
 	}

@@ -30,7 +30,7 @@ const (
 	// DefaultMaxStepOutputSize bounds what one step produces: an
 	// activity's output, a callback's value, a child run's output
 	// (WithMaxStepOutputSize). An activity whose output is larger fails
-	// with the code CodeOutputTooLarge, before its result is journaled.
+	// with the code dsl.CodeOutputTooLarge, before its result is journaled.
 	DefaultMaxStepOutputSize = 1 << 20
 	// DefaultMaxSignalSize bounds a signal's payload (WithMaxSignalSize).
 	DefaultMaxSignalSize = 1 << 20
@@ -43,10 +43,6 @@ const (
 	// (WithMaxForeachItems).
 	DefaultMaxForeachItems = 100_000
 )
-
-// CodeOutputTooLarge is the error code of a step whose output exceeds the
-// step output limit; catch handlers can take it.
-const CodeOutputTooLarge = "output_too_large"
 
 // codeTooLarge is the status of a refused run input or signal payload.
 const codeTooLarge restate.Code = 413
@@ -112,7 +108,7 @@ func (r *runner) checkBlockRequests(step *dsl.StepInfo, kind string, reqs []bloc
 		}
 		if limit := r.in.cfg.limits.maxMessage; size > limit {
 			what := fmt.Sprintf("what a %s step passes to each of its child invocations (the definition, the input, the outputs and variables so far, and its items)", kind)
-			return failed(step, CodeOutputTooLarge, sizeError(what, size, limit, "WithMaxMessageSize")+"; keep large data out of the run and pass references (ids, URLs) instead")
+			return failed(step, dsl.CodeOutputTooLarge, sizeError(what, size, limit, "WithMaxMessageSize")+"; keep large data out of the run and pass references (ids, URLs) instead")
 		}
 	}
 	return nil
@@ -130,7 +126,7 @@ func (in *interpreter) checkBlockResult(res blockResult, step, what string) bloc
 		return res
 	}
 	msg := sizeError(fmt.Sprintf("the output of %s of step %q", what, step), len(encoded), in.cfg.limits.maxMessage, "WithMaxMessageSize")
-	err = failed(&dsl.StepInfo{ID: step}, CodeOutputTooLarge, msg+"; return references (ids, URLs) to large data instead")
+	err = failed(&dsl.StepInfo{ID: step}, dsl.CodeOutputTooLarge, msg+"; return references (ids, URLs) to large data instead")
 	f := failureOf(err)
 	return blockResult{Failure: &f, Undo: res.Undo}
 }

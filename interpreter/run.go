@@ -137,8 +137,8 @@ func (r *runner) walk() (json.RawMessage, error) {
 	}
 	var timeout *timeoutError
 	if errors.As(err, &timeout) {
-		err = restate.ToTerminalError(fmt.Errorf("workflow %s failed: %s: it ran longer than its timeout of %s", r.prog.Name, CodeTimeout, timeout.timeout),
-			restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, CodeTimeout))
+		err = restate.ToTerminalError(fmt.Errorf("workflow %s failed: %s: it ran longer than its timeout of %s", r.prog.Name, dsl.CodeTimeout, timeout.timeout),
+			restate.WithErrorCode(codeStepFailed), restate.WithMetadata(MetaCode, dsl.CodeTimeout))
 	}
 	var ret *returned
 	switch {
@@ -223,7 +223,7 @@ func (r *runner) timedOut(step dsl.Step) (any, bool, error) {
 		}
 		return out, true, nil
 	}
-	return nil, false, failed(info, CodeTimeout, fmt.Sprintf("timed out after %s", info.Timeout))
+	return nil, false, failed(info, dsl.CodeTimeout, fmt.Sprintf("timed out after %s", info.Timeout))
 }
 
 // catch runs the first handler of the step that takes err, with the error
@@ -303,11 +303,29 @@ func (r *runner) kind(step dsl.Step) (any, bool, error) {
 // generation of its own adds it (see Redrive.Keys).
 func (r *runner) key(id string, roles ...rea.KeyPart) string {
 	root, generation := r.keyRoot(id)
-	if len(r.loops) == 0 && len(roles) == 0 && generation == 0 {
+	var loops []PathLoop
+	if len(r.loops) > 0 {
+		loops = make([]PathLoop, len(r.loops))
+		for i, l := range r.loops {
+			loops[i] = PathLoop{Step: l.Step, Index: l.Index}
+		}
+	}
+	return StepKey(root, loops, id, generation, roles...)
+}
+
+// StepKey is the idempotency key of a call made for the step id inside
+// the foreach items loops: derived from root (the run's id, or the first
+// run of the lineage a redrive continues), the step path, the redrive
+// generation the step's key belongs to (0 for the root run's key) and
+// roles naming further calls for the step (compensate). It is the one
+// derivation: the interpreter sends it, and status and the console show
+// it.
+func StepKey(root string, loops []PathLoop, id string, generation int, roles ...rea.KeyPart) string {
+	if len(loops) == 0 && len(roles) == 0 && generation == 0 {
 		return rea.IdempotencyKey(root, rea.Step(id))
 	}
-	path := make([]rea.KeyPart, 0, 2*len(r.loops)+3+len(roles))
-	for _, l := range r.loops {
+	path := make([]rea.KeyPart, 0, 2*len(loops)+3+len(roles))
+	for _, l := range loops {
 		path = append(path, rea.Step(l.Step), rea.Index(l.Index))
 	}
 	path = append(path, rea.Step(id))
@@ -315,6 +333,16 @@ func (r *runner) key(id string, roles ...rea.KeyPart) string {
 		path = append(path, redriveKeyParts(generation)...)
 	}
 	return rea.IdempotencyKey(root, append(path, roles...)...)
+}
+
+// loopIndexes are the item indexes of the foreach loops around the
+// current step, outermost first.
+func (r *runner) loopIndexes() []int {
+	indexes := make([]int, len(r.loops))
+	for i, l := range r.loops {
+		indexes[i] = l.Index
+	}
+	return indexes
 }
 
 // stepPath locates a step with the indexes of the loops around it:
@@ -344,13 +372,13 @@ func (r *runner) output(outputs map[string]any) (json.RawMessage, error) {
 }
 
 func (r *runner) encodeOutput(result any) (json.RawMessage, error) {
-	encoded, err := marshalJSON(result)
+	encoded, err := json.Marshal(result)
 	if err != nil {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow output: %w", err), restate.WithErrorCode(codeExpression))
 	}
 	if limit := r.in.cfg.limits.maxMessage; len(encoded) > limit {
 		return nil, restate.ToTerminalError(fmt.Errorf("workflow %s: %s; return references (ids, URLs) to large data instead", r.prog.Name, sizeError("the output", len(encoded), limit, "WithMaxMessageSize")),
-			restate.WithErrorCode(codeExpression), restate.WithMetadata(MetaCode, CodeOutputTooLarge))
+			restate.WithErrorCode(codeExpression), restate.WithMetadata(MetaCode, dsl.CodeOutputTooLarge))
 	}
 	return encoded, nil
 }

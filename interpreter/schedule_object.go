@@ -219,6 +219,22 @@ func (in *interpreter) loadSchedule(ctx restate.ObjectContext) (*scheduler, erro
 	return s, nil
 }
 
+// changeSchedule is where every change to an existing schedule starts:
+// the caller may change schedules, and the schedule exists.
+func (in *interpreter) changeSchedule(ctx restate.ObjectContext) (*scheduler, error) {
+	if err := in.authorizeScheduleChange(ctx); err != nil {
+		return nil, err
+	}
+	s, err := in.loadSchedule(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if s.rec == nil {
+		return nil, scheduleNotFound(s.name)
+	}
+	return s, nil
+}
+
 func (s *scheduler) readNow() error {
 	var err error
 	s.now, err = rea.NewDeterministicHelpers(s.ctx).Now()
@@ -258,15 +274,9 @@ func (in *interpreter) createSchedule(ctx restate.ObjectContext, spec ScheduleSp
 }
 
 func (in *interpreter) updateSchedule(ctx restate.ObjectContext, spec ScheduleSpec) (ScheduleInfo, error) {
-	if err := in.authorizeScheduleChange(ctx); err != nil {
-		return ScheduleInfo{}, err
-	}
-	s, err := in.loadSchedule(ctx)
+	s, err := in.changeSchedule(ctx)
 	if err != nil {
 		return ScheduleInfo{}, err
-	}
-	if s.rec == nil {
-		return ScheduleInfo{}, scheduleNotFound(s.name)
 	}
 	return s.put(spec)
 }
@@ -331,15 +341,9 @@ func (in *interpreter) checkScheduledWorkflow(ctx restate.Context, c compiledSpe
 }
 
 func (in *interpreter) deleteSchedule(ctx restate.ObjectContext, _ restate.Void) (restate.Void, error) {
-	if err := in.authorizeScheduleChange(ctx); err != nil {
-		return restate.Void{}, err
-	}
-	s, err := in.loadSchedule(ctx)
+	s, err := in.changeSchedule(ctx)
 	if err != nil {
 		return restate.Void{}, err
-	}
-	if s.rec == nil {
-		return restate.Void{}, scheduleNotFound(s.name)
 	}
 	// Runs in flight go on; their RunFinished finds no schedule.
 	s.bump()
@@ -348,15 +352,9 @@ func (in *interpreter) deleteSchedule(ctx restate.ObjectContext, _ restate.Void)
 }
 
 func (in *interpreter) pauseSchedule(ctx restate.ObjectContext, note string) (ScheduleInfo, error) {
-	if err := in.authorizeScheduleChange(ctx); err != nil {
-		return ScheduleInfo{}, err
-	}
-	s, err := in.loadSchedule(ctx)
+	s, err := in.changeSchedule(ctx)
 	if err != nil {
 		return ScheduleInfo{}, err
-	}
-	if s.rec == nil {
-		return ScheduleInfo{}, scheduleNotFound(s.name)
 	}
 	if err := s.readNow(); err != nil {
 		return ScheduleInfo{}, err
@@ -370,15 +368,9 @@ func (in *interpreter) pauseSchedule(ctx restate.ObjectContext, note string) (Sc
 // resumeSchedule fires again from the next fire time after now: fires
 // due while paused are not caught up (backfill runs them).
 func (in *interpreter) resumeSchedule(ctx restate.ObjectContext, _ restate.Void) (ScheduleInfo, error) {
-	if err := in.authorizeScheduleChange(ctx); err != nil {
-		return ScheduleInfo{}, err
-	}
-	s, err := in.loadSchedule(ctx)
+	s, err := in.changeSchedule(ctx)
 	if err != nil {
 		return ScheduleInfo{}, err
-	}
-	if s.rec == nil {
-		return ScheduleInfo{}, scheduleNotFound(s.name)
 	}
 	if !s.rec.Spec.Paused {
 		return s.info(), nil
@@ -396,15 +388,9 @@ func (in *interpreter) resumeSchedule(ctx restate.ObjectContext, _ restate.Void)
 
 // triggerSchedule fires now, under the overlap policy, paused or not.
 func (in *interpreter) triggerSchedule(ctx restate.ObjectContext, _ restate.Void) (Fire, error) {
-	if err := in.authorizeScheduleChange(ctx); err != nil {
-		return Fire{}, err
-	}
-	s, err := in.loadSchedule(ctx)
+	s, err := in.changeSchedule(ctx)
 	if err != nil {
 		return Fire{}, err
-	}
-	if s.rec == nil {
-		return Fire{}, scheduleNotFound(s.name)
 	}
 	if err := s.readNow(); err != nil {
 		return Fire{}, err
@@ -423,15 +409,9 @@ func (in *interpreter) triggerSchedule(ctx restate.ObjectContext, _ restate.Void
 // run id its fire has: a fire that ran already, or a second backfill of
 // the range, starts nothing new.
 func (in *interpreter) backfillSchedule(ctx restate.ObjectContext, req BackfillRequest) ([]Fire, error) {
-	if err := in.authorizeScheduleChange(ctx); err != nil {
-		return nil, err
-	}
-	s, err := in.loadSchedule(ctx)
+	s, err := in.changeSchedule(ctx)
 	if err != nil {
 		return nil, err
-	}
-	if s.rec == nil {
-		return nil, scheduleNotFound(s.name)
 	}
 	if req.From.IsZero() || req.To.IsZero() || req.To.Before(req.From) {
 		return nil, badRequest("invalid backfill", fmt.Errorf("give a range with from at or before to"))

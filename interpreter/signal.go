@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	restate "github.com/restatedev/sdk-go"
+
+	"github.com/reaflow/reaflow/internal/journalname"
 )
 
 // SignalRequest is the input of the Reaflow workflow's Signal handler.
@@ -22,9 +24,6 @@ const (
 	codeNotFound restate.Code = 404
 	codeConflict restate.Code = 409
 )
-
-// signalPromise names the durable promise that carries a signal.
-func signalPromise(name string) string { return "signal." + name }
 
 // signal is the Reaflow workflow's Signal handler: it checks the name and
 // payload against the run's definition, then resolves the signal's
@@ -60,7 +59,7 @@ func (in *interpreter) deliver(ctx restate.WorkflowSharedContext, req SignalRequ
 	if err := step.ValidatePayload(payload); err != nil {
 		return restate.ToTerminalError(fmt.Errorf("signal %q (step %q): %w", req.Name, step.ID, err), restate.WithErrorCode(codeBadRequest))
 	}
-	if err := restate.Promise[json.RawMessage](ctx, signalPromise(req.Name)).Resolve(payload); err != nil {
+	if err := restate.Promise[json.RawMessage](ctx, journalname.SignalPromise(req.Name)).Resolve(payload); err != nil {
 		return restate.ToTerminalError(fmt.Errorf("signal %q was already delivered to run %s", req.Name, restate.Key(ctx)), restate.WithErrorCode(codeConflict))
 	}
 	return nil
@@ -69,5 +68,5 @@ func (in *interpreter) deliver(ctx restate.WorkflowSharedContext, req SignalRequ
 // await is the Reaflow workflow's Await handler: block invocations of a
 // run wait for its signals through it, since only the workflow owns them.
 func await(ctx restate.WorkflowSharedContext, name string) (json.RawMessage, error) {
-	return restate.Promise[json.RawMessage](ctx, signalPromise(name)).Result()
+	return restate.Promise[json.RawMessage](ctx, journalname.SignalPromise(name)).Result()
 }

@@ -24,20 +24,11 @@ const (
 	codeCancelled restate.Code = 409
 )
 
-// Error codes the interpreter gives failures, besides the activities' own
-// and those of fail steps; catch handlers match them.
-const (
-	// CodeTimeout: a step or the workflow ran past its timeout.
-	CodeTimeout = "timeout"
-	// CodeCallbackRejected: an outside system rejected a step's callback.
-	CodeCallbackRejected = "callback_rejected"
-	// CodeFailed: an activity failed without a code of its own, for
-	// example when its retries ran out.
-	CodeFailed = "failed"
-	// CodeExpression: an expression failed at run time. catch handlers
-	// do not take it: it is a mistake in the definition.
-	CodeExpression = "expression_failed"
-)
+// CodeExpression is the error code of an expression that failed at run
+// time. catch handlers do not take it: it is a mistake in the definition.
+// The codes they do take (dsl.CodeTimeout, ...) are declared in dsl, which
+// checks catch handlers against them.
+const CodeExpression = "expression_failed"
 
 // Metadata keys on the terminal errors of failed runs, for clients that
 // want the failing step and the activity's error code without parsing the
@@ -81,7 +72,7 @@ func catchable(err error) (dsl.ErrorInfo, bool) {
 	case t.Code() == codeExpression:
 		return dsl.ErrorInfo{}, false
 	case code == "":
-		code = CodeFailed
+		code = dsl.CodeFailed
 	}
 	return dsl.ErrorInfo{Code: code, Message: t.Message(), Step: md.Get(MetaStep)}, true
 }

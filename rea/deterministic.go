@@ -5,6 +5,8 @@ import (
 	"time"
 
 	restate "github.com/restatedev/sdk-go"
+
+	"github.com/reaflow/reaflow/internal/journalname"
 )
 
 // DeterministicHelpers give random values and the time, the same on every
@@ -29,5 +31,5 @@ func (d DeterministicHelpers) Rand() *rand.Rand { return restate.Rand(d.ctx) }
 // Now returns the current time (UTC), read once in a journaled Run named
 // "now": a replay gets the time the first execution read.
 func (d DeterministicHelpers) Now() (time.Time, error) {
-	return restate.Run(d.ctx, func(restate.RunContext) (time.Time, error) { return time.Now().UTC(), nil }, restate.WithName("now"))
+	return restate.Run(d.ctx, func(restate.RunContext) (time.Time, error) { return time.Now().UTC(), nil }, restate.WithName(journalname.ClockRun))
 }

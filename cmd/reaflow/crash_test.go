@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -16,6 +18,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/testkit/sandbox"
@@ -258,4 +261,81 @@ func trackingOf(t *testing.T, e sandbox.Effect) string {
 		}
 	}
 	return ""
+}
+
+// redriveDefinition fails at ship when its provider is down, and has three
+// more steps after it for a redrive to run.
+const redriveDefinition = `{
+  "name": "crash-redrive",
+  "steps": [
+    {"id": "charge", "activity": "charge", "with": {"amount": 12, "customer": "cus_crash"}},
+    {"id": "ship", "activity": "ship", "with": {"orderId": "${ workflow.id }", "address": "1 Loop Road"},
+     "retry": {"maxAttempts": 2, "initialInterval": "10ms"}},
+    {"id": "notify", "activity": "email", "with": {"to": "a@example.com", "subject": "shipped", "body": "${ steps.ship.output.trackingNumber }"}},
+    {"id": "invoice", "activity": "charge", "with": {"amount": 3, "customer": "cus_crash"}},
+    {"id": "receipt", "activity": "email", "with": {"to": "a@example.com", "subject": "receipt", "body": "${ steps.invoice.output.id }"}}
+  ],
+  "output": {"charge": "${ steps.charge.output.id }", "tracking": "${ steps.ship.output.trackingNumber }",
+    "notify": "${ steps.notify.output.id }", "invoice": "${ steps.invoice.output.id }", "receipt": "${ steps.receipt.output.id }"}
+}`
+
+// The shipping provider is down until the run fails at ship; the redrive
+// reuses the charge and runs the four steps left, and the endpoint is
+// SIGKILLed twice during it: once after the provider applied notify but
+// before its answer reached the journal, once while invoice waits for its
+// provider. The redrive ends with the output a clean run has, every step's
+// key has exactly one effect, and the reused charge was never called again.
+func TestCrashDuringRedrive(t *testing.T) {
+	r := newCrashRig(t)
+	stamp := strconv.FormatInt(time.Now().UnixNano(), 36)
+	id := "crash-redrive-" + stamp
+	key := func(step string) string { return rea.IdempotencyKey(id, rea.Step(step)) }
+	require.NoError(t, r.providers.AddFaults(sandbox.FaultRule{IdempotencyKey: key("ship"), Times: 2, Status: 503}))
+	r.submitDefinition(id, redriveDefinition, "")
+	_, err := r.result(id)
+	require.Error(t, err, "the run fails at ship")
+	ledger := r.providers.Ledger()
+	require.Len(t, ledger.EffectsFor(key("charge")), 1)
+	require.Empty(t, ledger.EffectsFor(key("ship")))
+
+	require.NoError(t, r.providers.AddFaults(
+		sandbox.FaultRule{IdempotencyKey: key("notify"), Times: 1, HoldAfterEffect: sandbox.Duration(20 * time.Second)},
+		sandbox.FaultRule{IdempotencyKey: key("invoice"), Times: 1, Latency: sandbox.Duration(3 * time.Second)}))
+	c, err := client.New(r.server.IngressURL, r.server.AdminURL)
+	require.NoError(t, err)
+	plan, err := c.Redrive(t.Context(), id, client.RedriveOptions{})
+	require.NoError(t, err)
+	require.Equal(t, id+"-redrive-1", plan.ID)
+	r.killWhile("notify was applied and its answer is held", func() bool {
+		return len(r.providers.Ledger().EffectsFor(key("notify"))) == 1
+	})
+	r.killWhile("invoice has been called", func() bool {
+		return r.providers.Ledger().Calls[key("invoice")] >= 1
+	})
+	out := r.attach(plan.ID)
+
+	ledger = r.providers.Ledger()
+	steps := []string{"charge", "ship", "notify", "invoice", "receipt"}
+	want := map[string]string{"tracking": trackingOf(t, ledger.EffectsFor(key("ship"))[0])}
+	for _, step := range steps {
+		effects := ledger.EffectsFor(key(step))
+		require.Len(t, effects, 1, "effects of step %s", step)
+		assert.True(t, effects[0].Succeeded(), "step %s", step)
+		if step != "ship" {
+			want[step] = effects[0].ObjectID
+		}
+	}
+	assert.Equal(t, want, out, "the redrive's output is made of the one effect of each step")
+	assert.Equal(t, 1, ledger.Calls[key("charge")], "the reused charge is not called again")
+	assert.GreaterOrEqual(t, ledger.Calls[key("notify")], 2, "notify was sent again with its key after the crash")
+	assert.Equal(t, len(steps), ledger.Totals.Succeeded, "no effect without a step behind it")
+
+	// A clean run of the definition has the same output, made the same way.
+	clean := "crash-redrive-clean-" + stamp
+	r.submitDefinition(clean, redriveDefinition, "")
+	cleanOut := r.attach(clean)
+	assert.ElementsMatch(t, slices.Collect(maps.Keys(want)), slices.Collect(maps.Keys(cleanOut)))
+	for field, value := range cleanOut {
+		assert.NotEmpty(t, value, field)
+	}
 }

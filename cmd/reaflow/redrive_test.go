@@ -74,6 +74,8 @@ func TestRedriveAfterAShippingOutage(t *testing.T) {
 	assert.Contains(t, r.stdout, "redriven as "+redriven)
 	r = reaflow(t, "status", redriven)
 	assert.Contains(t, r.stdout, "redrive of "+id)
+	assert.Regexp(t, `(?m)^  done  charge  activity charge, reused: the redriven run's output$`, r.stdout)
+	assert.Regexp(t, `(?m)^  done  ship    activity ship$`, r.stdout)
 
 	// Refusals: a run already redriven, and a completed one.
 	r = reaflow(t, "redrive", id)

@@ -30,6 +30,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reaflow/reaflow/client"
+	"github.com/reaflow/reaflow/internal/console"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/testkit/sandbox"
@@ -338,6 +340,31 @@ func TestProviderKeysStayOutOfEverything(t *testing.T) {
 		}
 		places[table] = b.String()
 	}
+	// The console's pages show runs, steps, inputs and outputs: none of
+	// them the key.
+	consoleClient, err := client.New(server.IngressURL, server.AdminURL)
+	require.NoError(t, err)
+	pages, err := console.New(consoleClient)
+	require.NoError(t, err)
+	consoleSrv := httptest.NewServer(pages)
+	t.Cleanup(consoleSrv.Close)
+	consolePaths := []string{"/runs", "/runs?state=failed", "/definitions"}
+	for _, id := range []string{ok, declined, waiting} {
+		consolePaths = append(consolePaths, "/runs/"+id, "/runs/"+id+"?partial=1")
+		for _, step := range []string{"charge", "approval", "ship"} {
+			consolePaths = append(consolePaths, "/runs/"+id+"?step="+step)
+		}
+	}
+	for _, path := range consolePaths {
+		resp, err := http.Get(consoleSrv.URL + path)
+		require.NoError(t, err)
+		page, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "console %s:\n%s", path, page)
+		places["console "+path] = string(page)
+	}
+	require.Contains(t, places["console /runs/"+declined+"?step=charge"], "card_declined", "the console shows the step's error")
 	require.Contains(t, places["sys_journal"], "cus_echo", "the journal's payloads are decoded for the search")
 	require.Contains(t, places["state"], "keyed", "the pinned definition is in state")
 	for where, text := range places {

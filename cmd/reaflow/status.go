@@ -146,6 +146,9 @@ func stepDetail(s *client.StepStatus) string {
 	if s.ChildRun != "" {
 		parts = append(parts, "child run "+s.ChildRun)
 	}
+	if s.Reused {
+		parts = append(parts, "reused: the redriven run's output")
+	}
 	if s.Items != nil {
 		parts = append(parts, itemCounts(s.Items, s.State))
 	}

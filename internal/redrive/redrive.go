@@ -77,6 +77,14 @@ type StepPlan struct {
 // ErrRefused is wrapped by the errors of runs that cannot be redriven.
 var ErrRefused = errors.New("cannot redrive")
 
+// UnknownRunError is the refusal of a run Restate does not know: never
+// started, or finished longer ago than the redrive window.
+type UnknownRunError struct{ ID string }
+
+func (e *UnknownRunError) Error() string {
+	return fmt.Sprintf("Restate knows no run %q; a finished run is kept for the redrive window (serve --redrive-window, %s by default), after which it cannot be redriven", e.ID, window(DefaultWindow))
+}
+
 func refuse(format string, args ...any) error {
 	return fmt.Errorf("%w: %s", ErrRefused, fmt.Sprintf(format, args...))
 }
@@ -88,7 +96,7 @@ func refuse(format string, args ...any) error {
 func Prepare(ctx context.Context, q runstatus.Querier, id string, opts Options) (*Plan, error) {
 	failed, err := runstatus.ReadRedrivable(ctx, q, id)
 	if errors.Is(err, runstatus.ErrNotFound) {
-		return nil, refuse("Restate knows no run %q; a finished run is kept for the redrive window (serve --redrive-window, %s by default), after which it cannot be redriven", id, window(DefaultWindow))
+		return nil, fmt.Errorf("%w: %w", ErrRefused, &UnknownRunError{ID: id})
 	}
 	if err != nil {
 		return nil, err

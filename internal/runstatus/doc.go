@@ -3,15 +3,15 @@
 // sys_journal, read through the admin API's SQL endpoint.
 //
 // The interpreter writes nothing extra for status. Every step's journal
-// entries are named by its step id: an activity step is one Run (or one
-// call to the dedup object, whose parameter names the step), a sleep step
-// a timer, an await step the signal's promise (or, in a block, a call to
-// the run's Await handler), a step's timeout a timer named "timeout" and
-// the step id, a compensation a Run named "compensate" and the step id.
-// The definition is in the run's journaled input. So the journal, read
-// alongside the definition, places every entry, and reading it costs the
-// run nothing: that is why status lives here and not in a handler the run
-// would have to feed with a state write per step.
+// entries are named after its step id, by the names package journalname
+// declares for the interpreter and status alike: an activity step is one
+// Run (or one call to the dedup object, whose parameter names the step), a
+// sleep step a timer, an await step the signal's promise (or, in a block,
+// a call to the run's Await handler), a step's timeout a timer, a
+// compensation a Run. The definition is in the run's journaled input. So
+// the journal, read alongside the definition, places every entry, and
+// reading it costs the run nothing: that is why status lives here and not
+// in a handler the run would have to feed with a state write per step.
 //
 // The steps of a switch case and of a catch handler are in the journal of
 // the invocation that runs the switch or the step. A parallel branch, or a

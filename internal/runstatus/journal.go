@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/reaflow/reaflow/internal/journalname"
 	"github.com/reaflow/reaflow/interpreter"
 )
 
@@ -38,20 +39,21 @@ func newJournal() *journal {
 type cmdKind int
 
 const (
-	cmdRun   cmdKind = iota + 1 // a Run: an activity, a compensation, "now"
+	cmdRun   cmdKind = iota + 1 // a Run: an activity, a compensation, the clock
 	cmdSleep                    // a timer: a sleep step or a timeout
 	cmdBlock                    // a call to a block: parallel branch, foreach items
 	cmdDedup                    // a call to the dedup object
 	cmdAwait                    // a signal's promise, or a block's call to Await
 	cmdChild                    // a workflow step's child run
-	cmdOther                    // a call reaflow does not make for a step
+	cmdClaim                    // a redrive's claim on the run it redrives, of no step
+	cmdOther                    // a call reaflow does not make
 )
 
 // command is one journaled command of a step.
 type command struct {
 	kind cmdKind
-	// name is a Run's or a timer's name.
-	name string
+	// entry is what a Run's or a timer's name says.
+	entry journalname.Entry
 	// completion is the completion id of the command's result; 0 when it
 	// has none (a one-way call).
 	completion int
@@ -185,12 +187,8 @@ func (t *callTarget) name() *targetName {
 // callParameter is the part of a call's parameter status reads: a block
 // request's step, branch and items, or an activity call's step.
 type callParameter struct {
-	Step    string            `json:"step"`
-	Branch  string            `json:"branch"`
-	First   int               `json:"first"`
-	Items   []json.RawMessage `json:"items"`
-	Indexes []int             `json:"indexes"`
-	StepID  string            `json:"stepId"`
+	journalname.BlockCall[json.RawMessage]
+	journalname.DedupCall
 }
 
 // add parses the journal rows from j.rows on. Rows before that were parsed
@@ -213,7 +211,7 @@ func (j *journal) add(rows []map[string]any, services services) error {
 
 // services names the services reaflow's commands call.
 type services struct {
-	workflow, block, dedup string
+	workflow, block, dedup, lineage string
 }
 
 func (j *journal) parse(row map[string]any, svc services) error {
@@ -234,16 +232,16 @@ func (j *journal) parse(row map[string]any, svc services) error {
 		if name == "" {
 			name = str(row["name"])
 		}
-		j.cmds = append(j.cmds, command{kind: cmdRun, name: name, completion: c.Run.CompletionID})
+		j.cmds = append(j.cmds, command{kind: cmdRun, entry: journalname.ParseRun(name), completion: c.Run.CompletionID})
 	case entryType == "Command: Sleep" && c.Sleep != nil:
-		cmd := command{kind: cmdSleep, name: c.Sleep.Name, completion: c.Sleep.CompletionID, wakeUp: time.UnixMilli(c.Sleep.WakeUpTime).UTC()}
-		if cmd.name == "timeout" {
+		cmd := command{kind: cmdSleep, entry: journalname.ParseTimer(c.Sleep.Name), completion: c.Sleep.CompletionID, wakeUp: time.UnixMilli(c.Sleep.WakeUpTime).UTC()}
+		if cmd.entry.Kind == journalname.Timeout && cmd.entry.Step == "" {
 			j.deadline = cmd.completion
 			return nil
 		}
 		j.cmds = append(j.cmds, cmd)
 	case entryType == "Command: GetPromise" && c.GetPromise != nil:
-		if signal, ok := strings.CutPrefix(c.GetPromise.Key, "signal."); ok {
+		if signal, ok := journalname.ParseSignalPromise(c.GetPromise.Key); ok {
 			j.cmds = append(j.cmds, command{kind: cmdAwait, signal: signal, completion: c.GetPromise.CompletionID})
 		}
 	case entryType == "Command: Call" || entryType == "Command: OneWayCall":
@@ -297,6 +295,8 @@ func callCommand(lite, full *callEntry, svc services) command {
 		}
 	}
 	switch {
+	case target != nil && target.Name == svc.lineage:
+		cmd.kind = cmdClaim
 	case target != nil && target.Name == svc.block:
 		cmd.kind, cmd.step, cmd.branch, cmd.first, cmd.count, cmd.indexes = cmdBlock, param.Step, param.Branch, param.First, len(param.Items), param.Indexes
 	case target != nil && target.Name == svc.workflow && target.Handler == "Await":

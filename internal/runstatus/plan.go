@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 )
 
 // plan is a compiled definition arranged for reading journals: every step
@@ -109,7 +110,8 @@ func (p *plan) outerForeach(n *node) *node {
 }
 
 // sleepUntil returns the first step at or after position i of l, at any
-// depth, that sleeps until a time: the one a journaled "now" belongs to.
+// depth, that sleeps until a time: the one a journaled clock read belongs
+// to.
 func (p *plan) sleepUntil(l *stepList, i int) string {
 	for _, n := range l.nodes[min(i, len(l.nodes)):] {
 		if id := n.sleepUntil(); id != "" {
@@ -141,18 +143,11 @@ func (n *node) sleepUntil() string {
 // workflowStep returns the id of the workflow step whose child run has
 // the key: the run's id, the step id and the loop indexes, joined by dots.
 func (p *plan) workflowStep(runID, key string) string {
-	rest, ok := strings.CutPrefix(key, runID+".")
-	for ok {
-		if n := p.nodes[rest]; n != nil {
-			if _, isChild := n.step.(*dsl.WorkflowStep); isChild {
-				return rest
-			}
+	id, ok := journalname.ParseChildRunID(runID, key)
+	if n := p.nodes[id]; ok && n != nil {
+		if _, isChild := n.step.(*dsl.WorkflowStep); isChild {
+			return id
 		}
-		i := strings.LastIndexByte(rest, '.')
-		if i < 0 || strings.Trim(rest[i+1:], "0123456789") != "" || i == len(rest)-1 {
-			return ""
-		}
-		rest = rest[:i]
 	}
 	return ""
 }

@@ -4,9 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 	"github.com/reaflow/reaflow/interpreter"
 )
 
@@ -99,22 +99,23 @@ func (rd *Redrivable) collect(j *journal) {
 		res, done := j.result(c.completion)
 		switch c.kind {
 		case cmdRun:
-			if strings.HasPrefix(c.name, "compensate ") {
+			if c.entry.Kind == journalname.Compensation {
 				rd.Compensated = true
 				continue
 			}
-			step, ok := prog.Step(c.name).(*dsl.ActivityStep)
-			if !ok || !done {
+			id := c.entry.Step
+			step, ok := prog.Step(id).(*dsl.ActivityStep)
+			if c.entry.Kind != journalname.Activity || !ok || !done {
 				continue
 			}
 			if res.failed {
 				if refused(res.errorCode) {
-					rd.Refused = append(rd.Refused, c.name)
+					rd.Refused = append(rd.Refused, id)
 				}
 				continue
 			}
 			if len(step.Catch) == 0 {
-				rd.Reuse[c.name] = jsonOrNull(res.value)
+				rd.Reuse[id] = jsonOrNull(res.value)
 			}
 		case cmdDedup:
 			var outcome struct {
@@ -127,8 +128,9 @@ func (rd *Redrivable) collect(j *journal) {
 				}
 			}
 		case cmdSleep:
-			if s, ok := prog.Step(c.name).(*dsl.SleepStep); ok && done && !res.failed && len(s.Catch) == 0 {
-				rd.Reuse[c.name] = json.RawMessage("null")
+			s, ok := prog.Step(c.entry.Step).(*dsl.SleepStep)
+			if c.entry.Kind == journalname.Sleep && ok && done && !res.failed && len(s.Catch) == 0 {
+				rd.Reuse[c.entry.Step] = json.RawMessage("null")
 			}
 		case cmdAwait:
 			if a := prog.Await(c.signal); a != nil && done && !res.failed && res.value != nil && len(a.Catch) == 0 {
@@ -192,7 +194,7 @@ func itemPrefix(id string, index int) string {
 // it certain that the provider applied nothing under the step's key.
 func refused(code string) bool {
 	switch code {
-	case "", interpreter.CodeFailed, interpreter.CodeTimeout, interpreter.CodeOutputTooLarge, interpreter.CodeCallbackRejected, interpreter.CodeExpression:
+	case "", dsl.CodeFailed, dsl.CodeTimeout, dsl.CodeOutputTooLarge, dsl.CodeCallbackRejected, interpreter.CodeExpression:
 		return false
 	}
 	return true

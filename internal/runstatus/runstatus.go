@@ -104,6 +104,9 @@ type StepStatus struct {
 	Deadline *time.Time `json:"deadline,omitempty"`
 	// ChildRun is the workflow id of a workflow step's child run.
 	ChildRun string `json:"childRun,omitempty"`
+	// Reused is true for a step of a redrive that did not run: its output
+	// is the one the redriven run's step returned.
+	Reused bool `json:"reused,omitempty"`
 	// CompensationError is why the step's compensation failed.
 	CompensationError string `json:"compensationError,omitempty"`
 	// Case names the switch case that ran: "case 1" (counting from 1) or
@@ -182,27 +185,39 @@ type Reader struct {
 	programs map[string]*plan
 	// journals holds what has been read of each invocation's journal.
 	journals map[string]*journal
-	// redriveOf holds, by invocation id, the run a run redrives.
+	// redriveOf holds, by invocation id, the run a run redrives; reused
+	// the paths of the steps whose outputs it reuses.
 	redriveOf map[string]string
+	reused    map[string]map[string]bool
 }
 
 // NewReader returns a Reader that queries q.
 func NewReader(q Querier) *Reader {
-	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}}
+	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}, reused: map[string]map[string]bool{}}
 }
 
-var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService}
+var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService, lineage: interpreter.LineageService}
 
 // Fetch returns the status of the run with the given workflow id. It reads
 // the run's invocation and journal, then the journals of the child
 // invocations its parallel and foreach steps started, one level of
 // children at a time.
 func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
-	rows, err := rd.q.Query(ctx, fmt.Sprintf(`SELECT id, status, completion_result, completion_failure, last_failure,
-		retry_count, last_failure_related_command_name, created_at, modified_at
-		FROM sys_invocation
-		WHERE target_service_name = '%s' AND target_service_key = %s AND target_handler_name = 'Run'`,
+	return rd.fetch(ctx, workflowID, fmt.Sprintf("target_service_name = '%s' AND target_service_key = %s AND target_handler_name = 'Run'",
 		interpreter.WorkflowService, quote(workflowID)))
+}
+
+// FetchInvocation is Fetch for a run whose invocation id is known, as
+// ListRuns gives it: Restate finds an invocation by its id without
+// scanning the others, which a listing page of many runs notices.
+func (rd *Reader) FetchInvocation(ctx context.Context, workflowID, invocationID string) (*Run, error) {
+	return rd.fetch(ctx, workflowID, "id = "+quote(invocationID))
+}
+
+func (rd *Reader) fetch(ctx context.Context, workflowID, where string) (*Run, error) {
+	rows, err := rd.q.Query(ctx, `SELECT id, status, completion_result, completion_failure, last_failure,
+		retry_count, last_failure_related_command_name, created_at, modified_at
+		FROM sys_invocation WHERE `+where)
 	if err != nil {
 		return nil, err
 	}
@@ -374,6 +389,10 @@ func (rd *Reader) program(invocationID, entryJSON string) (*plan, error) {
 	}
 	if req.Redrive != nil {
 		rd.redriveOf[invocationID] = req.Redrive.Of
+		rd.reused[invocationID] = map[string]bool{}
+		for path := range req.Redrive.Reuse {
+			rd.reused[invocationID][path] = true
+		}
 	}
 	var p *plan
 	if prog, err := dsl.Load(req.File, []byte(req.Definition)); err == nil {

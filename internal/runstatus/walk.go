@@ -2,11 +2,11 @@ package runstatus
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/internal/journalname"
 )
 
 // A run's journal is read the way the interpreter wrote it: the steps of
@@ -122,20 +122,22 @@ func (w *walker) peek() (*command, bool) {
 }
 
 // attribute returns the id of the step the command belongs to; "" for a
-// command of no step. A journaled "now" belongs to the next step of l,
-// from position i, that sleeps until a time.
+// command of no step. A journaled clock read belongs to the next step of
+// l, from position i, that sleeps until a time.
 func (w *walker) attribute(c *command, l *stepList, i int) string {
 	switch c.kind {
 	case cmdRun:
-		switch {
-		case c.name == "now":
+		switch c.entry.Kind {
+		case journalname.Clock:
 			return w.f.plan.sleepUntil(l, i)
-		case strings.HasPrefix(c.name, "compensate "):
-			return ""
+		case journalname.Activity:
+			return c.entry.Step
 		}
-		return c.name
 	case cmdSleep:
-		return strings.TrimPrefix(c.name, "timeout ")
+		switch c.entry.Kind {
+		case journalname.Sleep, journalname.Timeout:
+			return c.entry.Step
+		}
 	case cmdBlock, cmdDedup:
 		return c.step
 	case cmdAwait:
@@ -163,7 +165,7 @@ func (w *walker) list(l *stepList, out []StepStatus) outcome {
 		if id != "" {
 			j = w.f.plan.position(id, l)
 		}
-		if c.kind == cmdRun && strings.HasPrefix(c.name, "compensate ") {
+		if c.kind == cmdRun && c.entry.Kind == journalname.Compensation {
 			// The run failed, and undoes its steps.
 			return w.stopped(l, out, i)
 		}
@@ -186,16 +188,21 @@ func (w *walker) list(l *stepList, out []StepStatus) outcome {
 }
 
 // passed marks the steps of l from i to j, which have no journal entries,
-// as run without any (set steps, and switch steps whose case did the same)
-// or skipped by their when guard.
+// as run without any (set steps, and switch steps whose case did the same,
+// and in a redrive the steps of its own invocation whose outputs it
+// reuses) or skipped by their when guard.
 func (w *walker) passed(l *stepList, out []StepStatus, i, j int) {
+	reused := w.f.rd.reused[w.inv.id]
 	for k := i; k < j; k++ {
 		n, st := l.nodes[k], &out[k]
 		_, isSet := n.step.(*dsl.SetStep)
 		_, isSwitch := n.step.(*dsl.SwitchStep)
-		if isSet || (isSwitch && n.info.When == nil) {
+		switch {
+		case isSet || (isSwitch && n.info.When == nil):
 			st.State = Done
-		} else {
+		case reused[n.info.ID]:
+			st.State, st.Reused = Done, true
+		default:
 			st.State = Skipped
 		}
 	}
@@ -264,7 +271,7 @@ func (w *walker) step(n *node, st *StepStatus) outcome {
 	w.step0(n, st)
 	st.State = Running
 	timeout := -1
-	if c, ok := w.peek(); ok && c.kind == cmdSleep && c.name == "timeout "+n.info.ID {
+	if c, ok := w.peek(); ok && c.kind == cmdSleep && c.entry.Kind == journalname.Timeout && c.entry.Step == n.info.ID {
 		w.pos++
 		at := c.wakeUp
 		st.Deadline = &at
@@ -299,7 +306,7 @@ func (w *walker) step(n *node, st *StepStatus) outcome {
 			if a, ok := n.step.(*dsl.AwaitStep); ok && a.OnTimeout != nil {
 				st.State, st.Error, o = Done, "", outDone
 			} else {
-				st.State, st.Error, o = Failed, fmt.Sprintf("timeout: timed out after %s", n.info.Timeout), outFailed
+				st.State, st.Error, o = Failed, fmt.Sprintf("%s: timed out after %s", dsl.CodeTimeout, n.info.Timeout), outFailed
 			}
 		}
 	}
@@ -332,7 +339,9 @@ func (w *walker) next(kind cmdKind, id string) (*command, bool) {
 	}
 	switch kind {
 	case cmdRun, cmdSleep:
-		return c, c.name == id
+		// An activity's Run or a sleep's timer: named by the step id.
+		e := c.entry
+		return c, (e.Kind == journalname.Activity || e.Kind == journalname.Sleep) && e.Step == id
 	case cmdDedup, cmdBlock:
 		return c, c.step == id
 	}
@@ -419,7 +428,7 @@ func (w *walker) activity(n *node, s *dsl.ActivityStep, st *StepStatus) outcome 
 
 func (w *walker) sleep(n *node, s *dsl.SleepStep, st *StepStatus) outcome {
 	now := false
-	if c, ok := w.peek(); ok && c.kind == cmdRun && c.name == "now" {
+	if c, ok := w.peek(); ok && c.kind == cmdRun && c.entry.Kind == journalname.Clock {
 		w.pos++
 		if _, ok := w.j.result(c.completion); !ok {
 			return w.inProgress(st, Running, "")
@@ -754,16 +763,15 @@ func (w *walker) items(n *node, first, count int, t *tally, hidden bool) {
 }
 
 // compensations reads the compensations the run journaled after a
-// failure: Runs named "compensate " and the step id, with the foreach
-// indexes around the step ("compensate ship[2]").
+// failure: Runs named after the step and the foreach indexes around it
+// (journalname.CompensationRun).
 func (f *fetch) compensations(w *walker) {
 	for k := range w.j.cmds {
 		c := &w.j.cmds[k]
-		name, ok := strings.CutPrefix(c.name, "compensate ")
-		if c.kind != cmdRun || !ok {
+		if c.kind != cmdRun || c.entry.Kind != journalname.Compensation {
 			continue
 		}
-		id, indexes, _ := strings.Cut(name, "[")
+		id := c.entry.Step
 		n := f.plan.nodes[id]
 		if n == nil {
 			continue
@@ -791,10 +799,10 @@ func (f *fetch) compensations(w *walker) {
 			}
 			continue
 		}
-		index, err := strconv.Atoi(strings.SplitN(indexes, "]", 2)[0])
-		if err != nil {
+		if len(c.entry.Indexes) == 0 {
 			continue
 		}
+		index := c.entry.Indexes[0] // the outer foreach's item
 		for _, t := range f.tallies {
 			if t.st != f.byID[outer.info.ID] {
 				continue

@@ -145,8 +145,15 @@ type call struct {
 // indexes and the idempotency key. A compensation is told from the step's
 // own call by its key, which the interpreter derives from the step's path
 // with the role "compensate": the activity alone cannot tell them apart,
-// since a step may be undone with the activity that did it.
-func (d *definition) classify(rootID, workflowID, stepID, stepPath, key string) call {
+// since a step may be undone with the activity that did it. A redrive's
+// own steps derive their keys from keyRoot, the run it redrives, some
+// with the redrive's generation (1: a scenario redrives once); its child
+// runs from their own ids.
+func (d *definition) classify(rootID, keyRoot, workflowID, stepID, stepPath, key string) call {
+	keyID := workflowID
+	if workflowID == rootID {
+		keyID = keyRoot
+	}
 	prefix := ""
 	if rel, ok := strings.CutPrefix(workflowID, rootID+"."); ok && workflowID != rootID {
 		// Child runs are <parent>.<step id>, plus .<index> inside a foreach.
@@ -176,7 +183,8 @@ func (d *definition) classify(rootID, workflowID, stepID, stepPath, key string) 
 	c := call{name: prefix + name, stepID: stepID}
 	if resolved {
 		path = append(path, rea.Step(stepID))
-		c.compensation = key == rea.IdempotencyKey(workflowID, append(path, rea.Role("compensate"))...)
+		c.compensation = key == rea.IdempotencyKey(keyID, append(path, rea.Role("compensate"))...) ||
+			key == rea.IdempotencyKey(keyID, append(path, rea.Role("redrive"), rea.Index(1), rea.Role("compensate"))...)
 	}
 	return c
 }

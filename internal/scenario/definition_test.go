@@ -37,7 +37,7 @@ func TestClassify(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := d.classify(run, tt.workflowID, tt.stepID, tt.stepPath, tt.key)
+			c := d.classify(run, run, tt.workflowID, tt.stepID, tt.stepPath, tt.key)
 			assert.Equal(t, tt.want, c.name)
 			assert.Equal(t, tt.wantCompensation, c.compensation)
 			assert.Equal(t, tt.stepID, c.stepID)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/reaflow/reaflow/dsl"
+	"github.com/reaflow/reaflow/interpreter"
 )
 
 // File is a loaded scenario file: the definition under test, compiled, and
@@ -44,6 +45,21 @@ type Scenario struct {
 	Signals   []Signal
 	Callbacks []Callback
 	Expect    Expect
+	// Redrive, when set, follows the run's failure: the run is redriven
+	// and the redrive checked.
+	Redrive *Redrive
+
+	mocks mockSet
+}
+
+// Redrive is the redrive of a scenario's failed run, as `reaflow redrive`
+// makes it: a new run that reuses the outputs of the steps the failed run
+// completed. Its mocks replace the scenario's by name (the outage is
+// over), and its expectations see only the calls the redrive makes.
+type Redrive struct {
+	// From names a step to run again, with what follows it (--from).
+	From   string
+	Expect Expect
 
 	mocks mockSet
 }
@@ -157,19 +173,26 @@ type rawScenario struct {
 		Resolve json.RawMessage `json:"resolve"`
 		Reject  *string         `json:"reject"`
 	} `json:"callbacks"`
-	Expect struct {
-		Status         string          `json:"status"`
-		Output         json.RawMessage `json:"output"`
-		OutputIncludes json.RawMessage `json:"outputIncludes"`
-		Error          *struct {
-			Code    *string `json:"code"`
-			Message *string `json:"message"`
-		} `json:"error"`
-		Steps         []json.RawMessage          `json:"steps"`
-		Compensations []json.RawMessage          `json:"compensations"`
-		Attempts      map[string]int             `json:"attempts"`
-		Keys          map[string]json.RawMessage `json:"keys"`
-	} `json:"expect"`
+	Expect  rawExpect `json:"expect"`
+	Redrive *struct {
+		From   string    `json:"from"`
+		Mocks  rawMocks  `json:"mocks"`
+		Expect rawExpect `json:"expect"`
+	} `json:"redrive"`
+}
+
+type rawExpect struct {
+	Status         string          `json:"status"`
+	Output         json.RawMessage `json:"output"`
+	OutputIncludes json.RawMessage `json:"outputIncludes"`
+	Error          *struct {
+		Code    *string `json:"code"`
+		Message *string `json:"message"`
+	} `json:"error"`
+	Steps         []json.RawMessage          `json:"steps"`
+	Compensations []json.RawMessage          `json:"compensations"`
+	Attempts      map[string]int             `json:"attempts"`
+	Keys          map[string]json.RawMessage `json:"keys"`
 }
 
 // LoadFile reads and loads a scenario file. See Load.
@@ -326,7 +349,22 @@ func (l *loader) scenario(f *File, ptr string, rs rawScenario, shared mockSet) *
 		}
 		s.Callbacks = append(s.Callbacks, Callback{Step: rc.Step, Resolve: rc.Resolve, Reject: rc.Reject})
 	}
-	s.Expect = l.expect(ptr+"/expect", rs)
+	s.Expect = l.expect(ptr+"/expect", rs.Expect)
+	if rd := rs.Redrive; rd != nil {
+		rp := ptr + "/redrive"
+		if s.Expect.Status != "failed" {
+			l.keyErrorf(rp, "a redrive follows a failed run: expect the run's failure (status \"failed\" or an error) first")
+		}
+		if id, _, _ := strings.Cut(interpreter.PathStepID(rd.From), "["); rd.From != "" && f.Program.Step(id) == nil {
+			l.errorf(rp+"/from", "%s has no step %q to redrive from", l.def.label, rd.From)
+		}
+		own := l.mocks(rp+"/mocks", rd.Mocks)
+		s.Redrive = &Redrive{From: rd.From, Expect: l.expect(rp+"/expect", rd.Expect), mocks: mockSet{
+			activities:    merged(s.mocks.activities, own.activities),
+			steps:         merged(s.mocks.steps, own.steps),
+			compensations: merged(s.mocks.compensations, own.compensations),
+		}}
+	}
 	return s
 }
 
@@ -485,8 +523,7 @@ func (l *loader) stepRef(ptr string, atKey bool, name string) *dsl.ActivityStep 
 	return step
 }
 
-func (l *loader) expect(ptr string, rs rawScenario) Expect {
-	re := rs.Expect
+func (l *loader) expect(ptr string, re rawExpect) Expect {
 	e := Expect{Status: re.Status, Output: re.Output, OutputIncludes: re.OutputIncludes, Attempts: re.Attempts}
 	if re.Error != nil {
 		e.ErrorCode, e.ErrorMessage = re.Error.Code, re.Error.Message

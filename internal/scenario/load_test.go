@@ -34,7 +34,8 @@ func TestLoad(t *testing.T) {
       "callbacks": [ { "step": "sign", "resolve": { "ok": true } } ],
       "expect": { "steps": ["charge", "ship", ["pack[1]", "pack[0]"]], "keys": { "ship": { "dedup": "ship:o-1" } } } },
     { "name": "declined", "id": "run-7", "input": { "orderId": "o-2" }, "timeout": "3s",
-      "expect": { "error": { "code": "card_declined" } } }
+      "expect": { "error": { "code": "card_declined" } },
+      "redrive": { "from": "ship", "mocks": { "steps": { "charge": { "output": "ok" } } }, "expect": { "steps": ["charge", "ship"] } } }
   ]
 }`)
 	require.NoError(t, err)
@@ -58,6 +59,13 @@ func TestLoad(t *testing.T) {
 	assert.Equal(t, "failed", declined.Expect.Status, "an expected error implies a failed run")
 	assert.Equal(t, "card_declined", *declined.Expect.ErrorCode)
 	assert.Nil(t, declined.Expect.Steps, "steps not given are not checked")
+	require.Nil(t, happy.Redrive)
+	require.NotNil(t, declined.Redrive)
+	assert.Equal(t, "ship", declined.Redrive.From)
+	assert.Equal(t, "completed", declined.Redrive.Expect.Status, "a redrive is expected to complete")
+	assert.Equal(t, Sequence{{"charge"}, {"ship"}}, declined.Redrive.Expect.Steps)
+	assert.NotNil(t, declined.Redrive.mocks.steps["charge"].Output, "the redrive's mock replaces the scenario's")
+	assert.NotNil(t, declined.Redrive.mocks.activities["charge"].Output, "the scenario's other mocks stay")
 
 	env, err := templateEnv("w", json.RawMessage(`{"amount": 10}`))
 	require.NoError(t, err)
@@ -117,6 +125,13 @@ func TestLoadErrors(t *testing.T) {
 				`case.test.json:1:146: /scenarios/0/expect/compensations/0: step "ship" has no compensate block, so it is never compensated`,
 				`case.test.json:1:184: /scenarios/0/expect/keys/charge/dedup: step "charge" has no dedup key: its key derives from the run id and the step`,
 				`case.test.json:1:204: /scenarios/0/expect/attempts/nope: shop.json has no step "nope"; its activity steps: charge, pack, ship, sign`,
+			}},
+		{"redrive", head + `{"name": "a", "input": {"orderId": "o"}, "redrive": {"from": "nope", "mocks": {"steps": {"nope": {}}}, "expect": {"steps": ["nope"]}}}]}`,
+			[]string{
+				`case.test.json:1:84: /scenarios/0/redrive: a redrive follows a failed run: expect the run's failure (status "failed" or an error) first`,
+				`case.test.json:1:104: /scenarios/0/redrive/from: shop.json has no step "nope" to redrive from`,
+				`case.test.json:1:132: /scenarios/0/redrive/mocks/steps/nope: shop.json has no step "nope"; its activity steps: charge, pack, ship, sign`,
+				`case.test.json:1:167: /scenarios/0/redrive/expect/steps/0: shop.json has no step "nope"; its activity steps: charge, pack, ship, sign`,
 			}},
 		{"duplicate names", head + `{"name": "a", "input": {"orderId": "o"}}, {"name": "a", "input": {"orderId": "o"}, "timeout": "0s"}]}`,
 			[]string{

@@ -24,14 +24,18 @@ const CodeMockFailed = "mock_failed"
 // recorder is the state of one scenario's mocks: every call the run made,
 // in the order of first attempts, and what went wrong in the mocks.
 type recorder struct {
-	s      *Scenario
-	rootID string
+	s *Scenario
 
-	mu       sync.Mutex
-	calls    []*callRecord
-	byKey    map[string]*callRecord
-	problems []Problem
-	changed  chan struct{} // closed and replaced whenever a call completes
+	mu sync.Mutex
+	// runID is the run the calls come from (its child runs are
+	// runID.step), keyRoot the run its keys derive from: the scenario's
+	// run, also for its redrive.
+	runID, keyRoot string
+	mocks          mockSet
+	calls          []*callRecord
+	byKey          map[string]*callRecord
+	problems       []Problem
+	changed        chan struct{} // closed and replaced whenever a call completes
 }
 
 // callRecord is one activity call of the run: a step's call or a
@@ -46,7 +50,16 @@ type callRecord struct {
 }
 
 func newRecorder(s *Scenario) *recorder {
-	return &recorder{s: s, rootID: s.RunID, byKey: map[string]*callRecord{}, changed: make(chan struct{})}
+	return &recorder{s: s, runID: s.RunID, keyRoot: s.RunID, mocks: s.mocks, byKey: map[string]*callRecord{}, changed: make(chan struct{})}
+}
+
+// redrive starts recording the calls of the redrive id, answered by the
+// redrive's mocks, afresh.
+func (r *recorder) redrive(id string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.runID, r.mocks = id, r.s.Redrive.mocks
+	r.calls, r.byKey, r.problems = nil, map[string]*callRecord{}, nil
 }
 
 // register puts a mock in reg for every activity the definition calls.
@@ -118,7 +131,7 @@ func (r *recorder) attempt(ctx *activities.Context, activity string) (*callRecor
 	id := activity + "\x00" + ctx.IdempotencyKey
 	rec, ok := r.byKey[id]
 	if !ok {
-		c := r.s.File.def.classify(r.rootID, ctx.WorkflowID, ctx.StepID, ctx.StepPath, ctx.IdempotencyKey)
+		c := r.s.File.def.classify(r.runID, r.keyRoot, ctx.WorkflowID, ctx.StepID, ctx.StepPath, ctx.IdempotencyKey)
 		rec = &callRecord{call: c, activity: activity, key: ctx.IdempotencyKey}
 		r.byKey[id] = rec
 		r.calls = append(r.calls, rec)
@@ -130,14 +143,17 @@ func (r *recorder) attempt(ctx *activities.Context, activity string) (*callRecor
 // mockFor picks the mock of a call: the step's (or its compensation's)
 // before the activity's.
 func (r *recorder) mockFor(rec *callRecord) *Mock {
-	byStep := r.s.mocks.steps
+	r.mu.Lock()
+	mocks := r.mocks
+	r.mu.Unlock()
+	byStep := mocks.steps
 	if rec.compensation {
-		byStep = r.s.mocks.compensations
+		byStep = mocks.compensations
 	}
 	if m, ok := byStep[rec.stepID]; ok {
 		return m
 	}
-	return r.s.mocks.activities[rec.activity]
+	return mocks.activities[rec.activity]
 }
 
 func (r *recorder) mockFailed(rec *callRecord, err error) error {

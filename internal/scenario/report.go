@@ -19,13 +19,19 @@ type Result struct {
 	// signal); none means the scenario passed.
 	Problems []Problem `json:"problems"`
 	Actual   Actual    `json:"actual"`
+	// RedriveID and Redrive are the redrive's run and what it did, for a
+	// scenario with a redrive whose run failed; its problems' fields
+	// start with "redrive.".
+	RedriveID string  `json:"redriveId,omitempty"`
+	Redrive   *Actual `json:"redrive,omitempty"`
 }
 
 // Problem is one way a scenario failed.
 type Problem struct {
 	// Field names what differs: status, output, outputIncludes, error,
 	// steps, compensations, attempts, keys, or mocks, signals,
-	// callbacks and run for what went wrong around the expectations.
+	// callbacks and run for what went wrong around the expectations;
+	// "redrive." and one of those for the redrive.
 	Field   string `json:"field"`
 	Message string `json:"message"`
 	// Expected and Actual are set for orders of steps, which read best
@@ -115,6 +121,8 @@ type jsonResult struct {
 	DurationMS int64     `json:"durationMs"`
 	Problems   []Problem `json:"problems"`
 	Actual     Actual    `json:"actual"`
+	RedriveID  string    `json:"redriveId,omitempty"`
+	Redrive    *Actual   `json:"redrive,omitempty"`
 }
 
 // WriteJSON writes every result, with the run's actual output, error,
@@ -128,7 +136,8 @@ func WriteJSON(w io.Writer, results []*Result) error {
 			rep.Failed++
 		}
 		rep.Scenarios = append(rep.Scenarios, jsonResult{File: r.File, Scenario: r.Scenario, RunID: r.RunID, OK: r.OK(),
-			DurationMS: r.Duration.Milliseconds(), Problems: append([]Problem{}, r.Problems...), Actual: r.Actual})
+			DurationMS: r.Duration.Milliseconds(), Problems: append([]Problem{}, r.Problems...), Actual: r.Actual,
+			RedriveID: r.RedriveID, Redrive: r.Redrive})
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

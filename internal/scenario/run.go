@@ -20,7 +20,9 @@ import (
 	"github.com/restatedev/sdk-go/ingress"
 
 	"github.com/reaflow/reaflow/activities"
+	"github.com/reaflow/reaflow/dsl"
 	"github.com/reaflow/reaflow/internal/endpoint"
+	"github.com/reaflow/reaflow/internal/redrive"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 	"github.com/reaflow/reaflow/interpreter"
 )
@@ -47,23 +49,34 @@ func (s *Scenario) Run(ctx context.Context, opts Options) *Result {
 	res := &Result{File: s.File.Path, Scenario: s.Name, RunID: s.RunID}
 	defer func() { res.Duration = time.Since(start) }()
 	rec := newRecorder(s)
-	err := s.run(ctx, opts, rec, res)
-	calls, problems := rec.snapshot()
-	res.Actual.observe(calls)
-	if err != nil {
-		msg := err.Error()
-		if res.Actual.Status == "unfinished" {
-			msg += " (steps called so far: " + orNone(res.Actual.Steps) + "): does it wait for a signal or a callback that the scenario does not send?"
-		}
-		res.Problems = append(res.Problems, Problem{Field: "run", Message: msg})
-	}
-	res.Problems = append(res.Problems, problems...)
-	// An unfinished run has no outcome to compare; the run problem says
-	// how far it got.
-	if res.Actual.Status == "completed" || res.Actual.Status == "failed" {
-		res.Problems = append(res.Problems, s.Expect.check(s, &res.Actual, calls)...)
+	if err := s.run(ctx, opts, rec, res); err != nil {
+		res.Problems = append(res.Problems, Problem{Field: "run", Message: err.Error()})
 	}
 	return res
+}
+
+// judge observes the calls the recorder holds into a, and returns the
+// problems: how the run went wrong (runErr), what went wrong in the
+// mocks, and the expectations it did not meet, each field after prefix.
+func (s *Scenario) judge(rec *recorder, a *Actual, e *Expect, runErr error, prefix string) []Problem {
+	calls, problems := rec.snapshot()
+	a.observe(calls)
+	if runErr != nil {
+		msg := runErr.Error()
+		if a.Status == "unfinished" {
+			msg += " (steps called so far: " + orNone(a.Steps) + "): does it wait for a signal or a callback that the scenario does not send?"
+		}
+		problems = append([]Problem{{Field: "run", Message: msg}}, problems...)
+	}
+	// An unfinished run has no outcome to compare; the run problem says
+	// how far it got.
+	if a.Status == "completed" || a.Status == "failed" {
+		problems = append(problems, e.check(s, a, calls)...)
+	}
+	for i := range problems {
+		problems[i].Field = prefix + problems[i].Field
+	}
+	return problems
 }
 
 func (s *Scenario) run(ctx context.Context, opts Options, rec *recorder, res *Result) (err error) {
@@ -105,7 +118,32 @@ func (s *Scenario) run(ctx context.Context, opts Options, rec *recorder, res *Re
 
 	client := ingress.NewClient(srv.IngressURL)
 	req := interpreter.RunRequest{Definition: s.File.Definition, Input: s.Input, File: s.File.Program.File}
-	if _, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](client, interpreter.WorkflowService, s.RunID, "Run").Send(ctx, req); err != nil {
+	runErr := s.runOnce(ctx, client, srv.IngressURL, rec, s.RunID, req, &res.Actual, true)
+	res.Problems = append(res.Problems, s.judge(rec, &res.Actual, &s.Expect, runErr, "")...)
+	if s.Redrive == nil || res.Actual.Status != "failed" {
+		return nil
+	}
+
+	// The redrive, as `reaflow redrive` plans it from the failed run's
+	// journal.
+	res.Redrive = &Actual{}
+	plan, err := redrive.Prepare(ctx, srv, s.RunID, redrive.Options{From: s.Redrive.From})
+	if err != nil {
+		res.Problems = append(res.Problems, Problem{Field: "redrive.run", Message: err.Error()})
+		return nil
+	}
+	res.RedriveID = plan.ID
+	rec.redrive(plan.ID)
+	runErr = s.runOnce(ctx, client, srv.IngressURL, rec, plan.ID, plan.Request, res.Redrive, false)
+	res.Problems = append(res.Problems, s.judge(rec, res.Redrive, &s.Redrive.Expect, runErr, "redrive.")...)
+	return nil
+}
+
+// runOnce starts the run id with req, sends it the scenario's signals
+// and callbacks when actors is set, and fills a with how it ended. An
+// error says why there is no end to compare.
+func (s *Scenario) runOnce(ctx context.Context, client *ingress.Client, ingressURL string, rec *recorder, id string, req interpreter.RunRequest, a *Actual, actors bool) error {
+	if _, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](client, interpreter.WorkflowService, id, "Run").Send(ctx, req); err != nil {
 		return fmt.Errorf("start the run: %w", err)
 	}
 
@@ -113,24 +151,26 @@ func (s *Scenario) run(ctx context.Context, opts Options, rec *recorder, res *Re
 	defer cancel()
 	// Signals and callbacks go out while the run goes on, each when what
 	// it waits for has happened; they stop when the run ends.
-	actors, stopActors := context.WithCancel(runCtx)
+	actorsCtx, stopActors := context.WithCancel(runCtx)
 	var wg sync.WaitGroup
-	wg.Add(2)
-	go func() { defer wg.Done(); s.sendSignals(actors, client, rec) }()
-	go func() { defer wg.Done(); s.completeCallbacks(actors, srv.IngressURL, rec) }()
+	if actors {
+		wg.Add(2)
+		go func() { defer wg.Done(); s.sendSignals(actorsCtx, client, rec) }()
+		go func() { defer wg.Done(); s.completeCallbacks(actorsCtx, ingressURL, rec) }()
+	}
 
-	out, runErr := ingress.WorkflowHandle[json.RawMessage](client, interpreter.WorkflowService, s.RunID).Attach(runCtx)
+	out, runErr := ingress.WorkflowHandle[json.RawMessage](client, interpreter.WorkflowService, id).Attach(runCtx)
 	stopActors()
 	wg.Wait()
 	switch {
 	case runErr == nil:
-		res.Actual.Status, res.Actual.Output = "completed", out
+		a.Status, a.Output = "completed", out
 	case restate.IsTerminalError(runErr):
 		t := restate.AsTerminalError(runErr)
-		res.Actual.Status = "failed"
-		res.Actual.Error = &RunError{Code: errorCode(t), Message: t.Message()}
+		a.Status = "failed"
+		a.Error = &RunError{Code: errorCode(t), Message: t.Message()}
 	case errors.Is(runErr, context.DeadlineExceeded) && ctx.Err() == nil:
-		res.Actual.Status = "unfinished"
+		a.Status = "unfinished"
 		return fmt.Errorf("the run did not finish within %s", s.Timeout)
 	default:
 		return fmt.Errorf("wait for the run: %w", runErr)
@@ -250,7 +290,7 @@ func errorCode(t restate.TerminalError) string {
 	case 422:
 		return interpreter.CodeExpression
 	case 500:
-		return interpreter.CodeFailed
+		return dsl.CodeFailed
 	}
 	return ""
 }
