@@ -164,9 +164,20 @@ func (p runPolicy) checkName(name string) error {
 		name, strings.Join(p.allowed, ", ")), restate.WithErrorCode(codeForbidden))
 }
 
+// authorizeRedrive protects what a redrive carries: outputs that stand in
+// for the steps it does not run again, which a caller could otherwise
+// write to skip a deployed definition's charge. Under the run policy a
+// redrive is an operator's change, made with the deploy token.
+func (in *interpreter) authorizeRedrive(ctx restate.Context) error {
+	if !in.cfg.policy.deployedOnly {
+		return nil
+	}
+	return in.authorizeDeploy(ctx)
+}
+
 // authorizeDeploy protects the changes to what an endpoint runs,
-// deploying a definition and changing a schedule: with a deploy token, a
-// request without it is refused.
+// deploying a definition, changing a schedule and redriving a run: with a
+// deploy token, a request without it is refused.
 func (in *interpreter) authorizeDeploy(ctx restate.Context) error {
 	p := in.cfg.policy
 	if p.deployToken == nil {
@@ -181,13 +192,13 @@ func (in *interpreter) authorizeDeploy(ctx restate.Context) error {
 		}
 	}
 	if sent == "" {
-		return restate.ToTerminalError(fmt.Errorf("deploy refused: this endpoint takes deployments and schedule changes only with its deploy token, in the %s header: give it to reaflow deploy or reaflow schedule with --deploy-token-file FILE or REAFLOW_DEPLOY_TOKEN", DeployTokenHeader),
+		return restate.ToTerminalError(fmt.Errorf("refused: this endpoint takes deployments, schedule changes and redrives only with its deploy token, in the %s header: give it to reaflow deploy, schedule or redrive with --deploy-token-file FILE or REAFLOW_DEPLOY_TOKEN", DeployTokenHeader),
 			restate.WithErrorCode(codeUnauthorized))
 	}
 	// Comparing digests takes the same time whatever the token's length.
 	got := sha256.Sum256([]byte(sent))
 	if subtle.ConstantTimeCompare(got[:], p.deployToken) != 1 {
-		return restate.ToTerminalError(fmt.Errorf("deploy refused: the %s header is not this endpoint's deploy token (the one reaflow serve --deploy-token-file reads)", DeployTokenHeader),
+		return restate.ToTerminalError(fmt.Errorf("refused: the %s header is not this endpoint's deploy token (the one reaflow serve --deploy-token-file reads)", DeployTokenHeader),
 			restate.WithErrorCode(codeUnauthorized))
 	}
 	return nil

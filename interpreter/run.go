@@ -44,6 +44,9 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 	}
 	j := &restateJournal{ctx: ctx, in: in, workflowID: restate.Key(ctx), promises: ctx}
 	if req.Redrive != nil {
+		if err := in.authorizeRedrive(ctx); err != nil {
+			return nil, err
+		}
 		if err := in.checkRedrive(restate.Key(ctx), req.Redrive); err != nil {
 			return nil, err
 		}

@@ -66,7 +66,7 @@ func TestServeRunPolicy(t *testing.T) {
 	// Deploying takes the token: none, or a wrong one, is refused.
 	r := cli(nil, "deploy", order)
 	assert.Equal(t, 1, r.code, r.stdout)
-	assert.Contains(t, r.stderr, "deploy refused")
+	assert.Contains(t, r.stderr, "only with its deploy token")
 	assert.Contains(t, r.stderr, "--deploy-token-file FILE or REAFLOW_DEPLOY_TOKEN")
 	r = cli(map[string]string{"REAFLOW_DEPLOY_TOKEN": "guessed"}, "deploy", order)
 	assert.Equal(t, 1, r.code, r.stdout)
@@ -112,6 +112,18 @@ func TestServeRunPolicy(t *testing.T) {
 	assert.Contains(t, err.Error(), "is not deployed")
 	assert.Empty(t, providers.Ledger().EffectsFor(rea.IdempotencyKey(id+"-forged", rea.Step("charge"))), "nothing ran")
 
+	// A redrive's reused outputs stand in for the steps it skips: without
+	// the deploy token, a caller cannot write them for a deployed
+	// definition to skip its charge.
+	forgedRedrive := interpreter.RunRequest{Definition: string(text), File: "allowed-order.json", Input: json.RawMessage(`{"customer": "cus_forged_redrive"}`),
+		Redrive: &interpreter.Redrive{Of: id + "-deployed", Root: id + "-deployed", Generation: 1, Reuse: map[string]json.RawMessage{"charge": json.RawMessage(`{"id": "ch_fake"}`)}}}
+	fetchedBefore := fetched.Load()
+	_, err = ingress.Workflow[interpreter.RunRequest, json.RawMessage](ingress.NewClient(server.IngressURL), interpreter.WorkflowService, id+"-forged-redrive", "Run").
+		Request(t.Context(), forgedRedrive)
+	require.Error(t, err, "a redrive without the deploy token")
+	assert.Contains(t, err.Error(), "only with its deploy token")
+	assert.Equal(t, fetchedBefore, fetched.Load(), "the forged redrive ran none of its steps")
+
 	// A deployed definition off the allow list is refused.
 	r = cli(nil, "submit", "other-order", "--id", id+"-other", "--wait")
 	assert.Equal(t, 1, r.code, r.stdout)
@@ -122,7 +134,7 @@ func TestServeRunPolicy(t *testing.T) {
 	// Schedules change what runs: they take the token, and the allow list.
 	r = cli(nil, "schedule", "create", id+"-hourly", "--workflow", "allowed-order", "--every", "1h", "--input", `{"customer": "cus_scheduled"}`, "--paused")
 	assert.Equal(t, 1, r.code, r.stdout)
-	assert.Contains(t, r.stderr, "deploy refused")
+	assert.Contains(t, r.stderr, "only with its deploy token")
 	r = cli(nil, "schedule", "create", id+"-other", "--workflow", "other-order", "--every", "1h", "--paused", "--deploy-token-file", tokenFile)
 	assert.Equal(t, 1, r.code, r.stdout)
 	assert.Contains(t, r.stderr, `definition "other-order" may not run on this endpoint`)
