@@ -23,11 +23,12 @@ const (
 	followerState = "follower:"
 )
 
-// followRequest asks the definitions object for its latest version on
-// behalf of a schedule, which it then tells of new versions.
+// followRequest asks the definitions object to tell a schedule of the
+// versions deployed after Hash, the one the schedule keeps.
 type followRequest struct {
 	Schedule   string `json:"schedule"`
 	Generation uint64 `json:"generation"`
+	Hash       string `json:"hash,omitempty"`
 }
 
 // definitionDeployed tells a schedule that its definition has a new
@@ -36,19 +37,26 @@ type definitionDeployed struct {
 	Definition string `json:"definition"`
 }
 
-// follow is the definitions object's Follow handler: the latest version,
-// as Get returns it, and a follower entry for the schedule.
-func follow(ctx restate.ObjectContext, req followRequest) (DeployRequest, error) {
-	deployed, err := definition(ctx, "")
-	if err != nil {
-		return DeployRequest{}, err
-	}
+// follow is the definitions object's Follow handler: it keeps a follower
+// entry for the schedule, and tells the schedule at once when a version
+// other than the one it keeps was deployed meanwhile. A schedule sends
+// Follow without waiting for it, so fires and creates do not queue behind
+// one another on the definition; the comparison closes the gap between
+// the schedule's read of the latest version and its entry.
+func follow(ctx restate.ObjectContext, req followRequest) (restate.Void, error) {
 	gen, err := restate.Get[uint64](ctx, followerState+req.Schedule)
 	if err != nil {
-		return DeployRequest{}, err
+		return restate.Void{}, err
 	}
 	restate.Set(ctx, followerState+req.Schedule, max(gen, req.Generation))
-	return deployed, nil
+	all, err := restate.Get[[]DefinitionVersion](ctx, versionsState)
+	if err != nil {
+		return restate.Void{}, err
+	}
+	if len(all) > 0 && all[len(all)-1].Hash != req.Hash {
+		restate.ObjectSend(ctx, ScheduleService, req.Schedule, "DefinitionDeployed").Send(definitionDeployed{Definition: restate.Key(ctx)})
+	}
+	return restate.Void{}, nil
 }
 
 // unfollow is the definitions object's Unfollow handler: a schedule that
@@ -101,14 +109,19 @@ func (in *interpreter) scheduleDefinitionDeployed(ctx restate.ObjectContext, msg
 	return nil
 }
 
-// fetchDefinition asks the registry for the definition spec c fires, as
-// schedule name of generation gen: the pinned version, or the latest, then
-// following the definition.
-func fetchDefinition(ctx restate.Context, name string, gen uint64, c compiledSpec) (DeployRequest, error) {
-	if c.version != "" {
-		return restate.Object[DeployRequest](ctx, DefinitionsService, c.definition, "Get").Request(c.version)
+// fetchDefinition reads the definition spec c fires from the registry:
+// the pinned version, or the latest.
+func fetchDefinition(ctx restate.Context, c compiledSpec) (DeployRequest, error) {
+	return restate.Object[DeployRequest](ctx, DefinitionsService, c.definition, "Get").Request(c.version)
+}
+
+// follow has the definitions object tell a schedule of the latest version
+// of new deploys; hash is the version the schedule keeps. A pinned
+// schedule follows nothing.
+func (s *scheduler) follow(hash string) {
+	if s.spec.version == "" {
+		restate.ObjectSend(s.ctx, DefinitionsService, s.spec.definition, "Follow").Send(followRequest{Schedule: s.name, Generation: s.gen, Hash: hash})
 	}
-	return restate.Object[DeployRequest](ctx, DefinitionsService, c.definition, "Follow").Request(followRequest{Schedule: name, Generation: gen})
 }
 
 // firedDefinition is the definition the schedule's fires run: the one it
@@ -122,10 +135,15 @@ func (s *scheduler) firedDefinition() (DeployRequest, error) {
 		return DeployRequest{}, err
 	}
 	if kept == nil {
-		d, err := fetchDefinition(s.ctx, s.name, s.gen, s.spec)
+		d, err := fetchDefinition(s.ctx, s.spec)
 		if err != nil {
 			return DeployRequest{}, err
 		}
+		prog, err := s.in.load(d.Definition, d.File)
+		if err != nil {
+			return DeployRequest{}, badRequest("deployed definition "+s.spec.definition+" does not load", err)
+		}
+		s.follow(prog.Hash)
 		restate.Set(s.ctx, firedDefinitionState, d)
 		kept = &d
 	}

@@ -8,6 +8,7 @@ import (
 
 	restate "github.com/restatedev/sdk-go"
 
+	"github.com/reaflow/reaflow/dsl"
 	"github.com/reaflow/reaflow/rea"
 )
 
@@ -297,8 +298,7 @@ func (s *scheduler) put(spec ScheduleSpec) (ScheduleInfo, error) {
 	if err != nil {
 		return ScheduleInfo{}, badRequest("invalid schedule "+s.name, err)
 	}
-	// The schedule's next generation asks to follow the definition.
-	deployed, err := s.in.checkScheduledWorkflow(s.ctx, s.name, s.gen+1, c, spec.Input)
+	deployed, prog, err := s.in.checkScheduledWorkflow(s.ctx, c, spec.Input)
 	if err != nil {
 		return ScheduleInfo{}, err
 	}
@@ -320,35 +320,36 @@ func (s *scheduler) put(spec ScheduleSpec) (ScheduleInfo, error) {
 	s.save()
 	restate.Set(s.ctx, firedDefinitionState, deployed)
 	s.fired = &deployed
+	s.follow(prog.Hash)
 	s.arm()
 	return s.info(), nil
 }
 
-// checkScheduledWorkflow checks that the workflow of schedule name (of
-// generation gen) is deployed and that input suits it, and returns the
-// deployed definition.
-func (in *interpreter) checkScheduledWorkflow(ctx restate.Context, name string, gen uint64, c compiledSpec, input json.RawMessage) (DeployRequest, error) {
+// checkScheduledWorkflow checks that the schedule's workflow is deployed
+// and that input suits it, and returns the deployed definition and its
+// program.
+func (in *interpreter) checkScheduledWorkflow(ctx restate.Context, c compiledSpec, input json.RawMessage) (DeployRequest, *dsl.Program, error) {
 	if limit := in.cfg.limits.maxInput; len(input) > limit {
-		return DeployRequest{}, restate.ToTerminalError(fmt.Errorf("invalid schedule input: %s", sizeError("the input", len(input), limit, "WithMaxInputSize")), restate.WithErrorCode(codeTooLarge))
+		return DeployRequest{}, nil, restate.ToTerminalError(fmt.Errorf("invalid schedule input: %s", sizeError("the input", len(input), limit, "WithMaxInputSize")), restate.WithErrorCode(codeTooLarge))
 	}
-	deployed, err := fetchDefinition(ctx, name, gen, c)
+	deployed, err := fetchDefinition(ctx, c)
 	if err != nil {
 		if restate.IsTerminalError(err) && restate.AsTerminalError(err).Code() == codeNotFound {
-			return DeployRequest{}, badRequest("invalid schedule: workflow is not deployed", err)
+			return DeployRequest{}, nil, badRequest("invalid schedule: workflow is not deployed", err)
 		}
-		return DeployRequest{}, err
+		return DeployRequest{}, nil, err
 	}
 	prog, loadErr := in.load(deployed.Definition, deployed.File)
 	if loadErr != nil {
-		return DeployRequest{}, badRequest("invalid schedule: deployed definition "+c.definition+" does not load", loadErr)
+		return DeployRequest{}, nil, badRequest("invalid schedule: deployed definition "+c.definition+" does not load", loadErr)
 	}
 	if err := in.admitScheduled(prog); err != nil {
-		return DeployRequest{}, err
+		return DeployRequest{}, nil, err
 	}
 	if err := prog.ValidateInput(input); err != nil {
-		return DeployRequest{}, badRequest("invalid schedule: the input does not match the input schema of "+prog.Name, err)
+		return DeployRequest{}, nil, badRequest("invalid schedule: the input does not match the input schema of "+prog.Name, err)
 	}
-	return deployed, nil
+	return deployed, prog, nil
 }
 
 func (in *interpreter) deleteSchedule(ctx restate.ObjectContext, _ restate.Void) (restate.Void, error) {
