@@ -37,13 +37,13 @@ type definitionDeployed struct {
 	Definition string `json:"definition"`
 }
 
-// follow is the definitions object's Follow handler: it keeps a follower
+// addFollower is the definitions object's Follow handler: it keeps a follower
 // entry for the schedule, and tells the schedule at once when a version
 // other than the one it keeps was deployed meanwhile. A schedule sends
 // Follow without waiting for it, so fires and creates do not queue behind
 // one another on the definition; the comparison closes the gap between
 // the schedule's read of the latest version and its entry.
-func follow(ctx restate.ObjectContext, req followRequest) (restate.Void, error) {
+func addFollower(ctx restate.ObjectContext, req followRequest) (restate.Void, error) {
 	gen, err := restate.Get[uint64](ctx, followerState+req.Schedule)
 	if err != nil {
 		return restate.Void{}, err
@@ -59,11 +59,11 @@ func follow(ctx restate.ObjectContext, req followRequest) (restate.Void, error) 
 	return restate.Void{}, nil
 }
 
-// unfollow is the definitions object's Unfollow handler: a schedule that
+// removeFollower is the definitions object's Unfollow handler: a schedule that
 // no longer runs the latest version of the definition, as of generation
 // req.Generation. A follower entry of a later generation (the schedule
 // followed again since) stays.
-func unfollow(ctx restate.ObjectContext, req followRequest) (restate.Void, error) {
+func removeFollower(ctx restate.ObjectContext, req followRequest) (restate.Void, error) {
 	gen, err := restate.Get[uint64](ctx, followerState+req.Schedule)
 	if err == nil && gen <= req.Generation {
 		restate.Clear(ctx, followerState+req.Schedule)

@@ -127,8 +127,8 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		Handler("Deploy", restate.NewObjectHandler(in.deploy)).
 		Handler("Versions", restate.NewObjectSharedHandler(versions)).
 		Handler("Get", restate.NewObjectSharedHandler(definition)).
-		Handler("Follow", restate.NewObjectHandler(follow, private)).
-		Handler("Unfollow", restate.NewObjectHandler(unfollow, private))
+		Handler("Follow", restate.NewObjectHandler(addFollower, private)).
+		Handler("Unfollow", restate.NewObjectHandler(removeFollower, private))
 	lineage := restate.NewObject(LineageService, restate.WithIngressPrivate(true)).
 		Handler("Claim", restate.NewObjectHandler(claimLineage))
 	return append([]restate.ServiceDefinition{workflow, block, rea.NewDedupObject(DedupService, in.runDeduped, declaredByActivity), definitions, lineage}, in.scheduleServices()...)
