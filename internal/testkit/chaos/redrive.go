@@ -255,22 +255,14 @@ func (c *client) driveLineage(ctx context.Context, r *run) []*observation {
 
 	o := c.drive(ctx, r)
 	obs := []*observation{o}
-	for ln.generation < maxRedrives {
-		step, p, ok := ln.judge(o)
-		if !ok {
+	for {
+		next, p := ln.redriveOf(o)
+		if next == nil {
 			break
 		}
-		o.Run.Expect = ln.failedAt(step, p)
 		if p != nil {
 			// The outage is over, or the refusal given.
 			c.outages.clear(stepKey(ln.root, p.Generation, p.Step))
-		}
-		ln.advance(step, p)
-		next := &run{Scenario: r.Scenario, File: r.File, Input: r.Input, RedriveOf: o.Run.ID, Generation: ln.generation, Planned: p != nil, Expect: ln.expect()}
-		for _, e := range next.Expect.Effects {
-			if ln.gens[e.Step] > 0 && !e.Reused {
-				next.NewKeys++
-			}
 		}
 		rd := c.redrive(ctx, o, next, ln)
 		if rd == nil {
@@ -280,6 +272,30 @@ func (c *client) driveLineage(ctx context.Context, r *run) []*observation {
 		o = rd
 	}
 	return obs
+}
+
+// redriveOf decides whether o, the lineage's newest run, is to be
+// redriven. If so, it says what o must have done and returns the run of
+// its redrive, without an id yet, and the planned failure o met (nil for
+// the known issue).
+func (ln *lineage) redriveOf(o *observation) (*run, *plannedFailure) {
+	if ln.generation == maxRedrives {
+		return nil, nil
+	}
+	step, p, ok := ln.judge(o)
+	if !ok {
+		return nil, nil
+	}
+	o.Run.Expect = ln.failedAt(step, p)
+	ln.advance(step, p)
+	r := o.Run
+	next := &run{Scenario: r.Scenario, File: r.File, Input: r.Input, RedriveOf: r.ID, Generation: ln.generation, Planned: p != nil, Expect: ln.expect()}
+	for _, e := range next.Expect.Effects {
+		if ln.gens[e.Step] > 0 && !e.Reused {
+			next.NewKeys++
+		}
+	}
+	return next, p
 }
 
 // redrive plans and starts the redrive of the failed run o, as next, and
