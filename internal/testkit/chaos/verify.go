@@ -16,7 +16,8 @@ type Problem struct {
 	Run      string
 	Scenario string
 	// Check names the expectation: "final state", "effects", "order",
-	// "output", "stray effect", "unfinished invocation", "chaos".
+	// "output", "stray effect", "reuse", "redrive plan", "schedule",
+	// "unfinished invocation", "chaos".
 	Check  string
 	Detail string
 	// Known names the known, unfixed issue behind the problem, if it is
