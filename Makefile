@@ -14,7 +14,7 @@ GOTEST_FLAGS ?= -timeout 15m
 # Tests and the demo find the server through this variable.
 export REAFLOW_RESTATE_SERVER := $(abspath $(RESTATE_SERVER))
 
-.PHONY: all restate-server tmux build test fuzz demo bench chaos cluster-test fmt vet lint clean
+.PHONY: all restate-server tmux chromium build test fuzz demo bench chaos cluster-test fmt vet lint clean
 
 all: build
 
@@ -32,10 +32,15 @@ $(RESTATE_SERVER):
 tmux:
 	@command -v tmux >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq tmux; }
 
+# The console's browser test drives a headless Chromium, installed from
+# Debian's packages when the machine lacks it.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -qq && apt-get install -y -qq chromium; }
+
 build:
 	$(GO) build -o bin/reaflow ./cmd/reaflow
 
-test: $(RESTATE_SERVER) tmux
+test: $(RESTATE_SERVER) tmux chromium
 	$(GO) mod download
 	$(MAKE) --no-print-directory lint
 	$(GO) test $(GOTEST_FLAGS) ./...

@@ -3,11 +3,15 @@ module github.com/reaflow/reaflow
 go 1.26
 
 require (
+	github.com/chromedp/cdproto v0.160.1
+	github.com/chromedp/chromedp v0.23.1
 	github.com/restatedev/sdk-go v1.2.0
 	github.com/stretchr/testify v1.11.1
 )
 
 require github.com/robfig/cron/v3 v3.0.1
+
+require github.com/go-json-experiment/json v0.0.0-20260213210345-44df1a37e875 // indirect
 
 require (
 	github.com/bahlo/generic-list-go v0.2.0 // indirect

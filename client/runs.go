@@ -99,10 +99,10 @@ func (c *Client) Submit(ctx context.Context, req SubmitRequest) (*Submitted, err
 }
 
 // send sends the run once; attached reports that it existed already.
-func (c *Client) send(ctx context.Context, id string, run interpreter.RunRequest) (attached bool, err error) {
+func (c *Client) send(ctx context.Context, id string, run interpreter.RunRequest, opts ...ingress.SendOption) (attached bool, err error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
-	sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](c.ingress, interpreter.WorkflowService, id, "Run").Send(ctx, run)
+	sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](c.ingress, interpreter.WorkflowService, id, "Run").Send(ctx, run, opts...)
 	var answer ingress.Error
 	switch {
 	case err == nil:
@@ -337,7 +337,7 @@ func (c *Client) List(ctx context.Context, opts ListOptions) (*RunPage, error) {
 			page.NextPageToken = pageToken(listed[i-1])
 			break
 		}
-		run, err := reader.Fetch(ctx, ref.WorkflowID)
+		run, err := reader.FetchInvocation(ctx, ref.WorkflowID, ref.InvocationID)
 		if err != nil {
 			return nil, err
 		}

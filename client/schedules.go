@@ -14,8 +14,8 @@ import (
 // carry the deploy token (WithDeployToken), as deploys do.
 func scheduleRequest[I, O any](ctx context.Context, c *Client, name, handler string, change bool, in I) (*O, error) {
 	var opts []ingress.RequestOption
-	if change && c.cfg.deployToken != "" {
-		opts = append(opts, restate.WithHeaders(map[string]string{DeployTokenHeader: c.cfg.deployToken}))
+	if change {
+		opts = withDeployToken(c, opts)
 	}
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()

@@ -79,6 +79,22 @@ type PathLoop struct {
 	Index int
 }
 
+// ParseStepPath splits a step path ("lines[3]/ship") into the foreach
+// items around the step and its id, as StepPath joins them.
+func ParseStepPath(path string) ([]PathLoop, string, error) {
+	elems := strings.Split(path, "/")
+	var loops []PathLoop
+	for _, elem := range elems[:len(elems)-1] {
+		step, index, ok := strings.Cut(elem, "[")
+		i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
+		if !ok || !strings.HasSuffix(index, "]") || err != nil || i < 0 || step == "" {
+			return nil, "", fmt.Errorf("step path %q: %q is not a foreach item such as lines[3]", path, elem)
+		}
+		loops = append(loops, PathLoop{Step: step, Index: i})
+	}
+	return loops, elems[len(elems)-1], nil
+}
+
 // PathStepID returns the id of the step a step path names: its last
 // element, without an index.
 func PathStepID(path string) string {

@@ -26,6 +26,10 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 	if err != nil {
 		return nil, badRequest("invalid definition", err)
 	}
+	origin, err := in.admit(ctx, prog, req.Origin)
+	if err != nil {
+		return nil, err
+	}
 	if err := prog.ValidateInput(req.Input); err != nil {
 		return nil, badRequest("invalid input for "+prog.Name, err)
 	}
@@ -40,6 +44,9 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 	}
 	j := &restateJournal{ctx: ctx, in: in, workflowID: restate.Key(ctx), promises: ctx}
 	if req.Redrive != nil {
+		if err := in.authorizeRedrive(ctx); err != nil {
+			return nil, err
+		}
 		if err := in.checkRedrive(restate.Key(ctx), req.Redrive); err != nil {
 			return nil, err
 		}
@@ -48,7 +55,7 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 		}
 	}
 	r := newRunner(in, j, prog, restate.Key(ctx), input)
-	r.source = source{Definition: req.Definition, File: req.File}
+	r.source = source{Definition: req.Definition, File: req.File, Origin: origin}
 	r.redrive = req.Redrive
 	return r.walk()
 }
@@ -68,6 +75,9 @@ func (in *interpreter) load(definition, file string) (*dsl.Program, error) {
 type source struct {
 	Definition string `json:"definition"`
 	File       string `json:"file,omitempty"`
+	// Origin is where the definition was deployed, when the endpoint
+	// runs only deployed definitions; child runs are admitted by it.
+	Origin *DefinitionOrigin `json:"origin,omitempty"`
 }
 
 // runner is the state of one invocation (the run itself, or one of its
@@ -296,11 +306,29 @@ func (r *runner) kind(step dsl.Step) (any, bool, error) {
 // generation of its own adds it (see Redrive.Keys).
 func (r *runner) key(id string, roles ...rea.KeyPart) string {
 	root, generation := r.keyRoot(id)
-	if len(r.loops) == 0 && len(roles) == 0 && generation == 0 {
+	var loops []PathLoop
+	if len(r.loops) > 0 {
+		loops = make([]PathLoop, len(r.loops))
+		for i, l := range r.loops {
+			loops[i] = PathLoop{Step: l.Step, Index: l.Index}
+		}
+	}
+	return StepKey(root, loops, id, generation, roles...)
+}
+
+// StepKey is the idempotency key of a call made for the step id inside
+// the foreach items loops: derived from root (the run's id, or the first
+// run of the lineage a redrive continues), the step path, the redrive
+// generation the step's key belongs to (0 for the root run's key) and
+// roles naming further calls for the step (compensate). It is the one
+// derivation: the interpreter sends it, and status and the console show
+// it.
+func StepKey(root string, loops []PathLoop, id string, generation int, roles ...rea.KeyPart) string {
+	if len(loops) == 0 && len(roles) == 0 && generation == 0 {
 		return rea.IdempotencyKey(root, rea.Step(id))
 	}
-	path := make([]rea.KeyPart, 0, 2*len(r.loops)+3+len(roles))
-	for _, l := range r.loops {
+	path := make([]rea.KeyPart, 0, 2*len(loops)+3+len(roles))
+	for _, l := range loops {
 		path = append(path, rea.Step(l.Step), rea.Index(l.Index))
 	}
 	path = append(path, rea.Step(id))

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/internal/failover"
 	"github.com/reaflow/reaflow/internal/testkit/devstack"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver"
@@ -34,6 +35,7 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
 	sandboxAddr := fs.String("sandbox", "127.0.0.1:4010", "address of the sandbox providers")
 	adminURLs := fs.String("admin", "", "use the Restate (or cluster) whose admin API is at this URL, or at these comma-separated URLs tried in order, instead of starting one; the endpoint is registered there")
 	ingressURLs := fs.String("ingress", "", "with --admin, that Restate's ingress URL(s), shown for the other commands' --ingress")
+	consoleAddr := fs.String("console", "127.0.0.1:7070", "address of the web console (loopback only; empty for none)")
 	logs := c.m.addLogFlags(fs, slog.LevelWarn)
 	if err := parse(fs, args); err != nil {
 		return err
@@ -62,6 +64,24 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
 	if err != nil {
 		return err
 	}
+	consoleURL := "(none)"
+	ingress, admin := *ingressURLs, *adminURLs
+	if stack.Restate != nil {
+		ingress, admin = stack.Restate.IngressURL, stack.Restate.AdminURL
+	}
+	switch {
+	case *consoleAddr == "":
+	case ingress == "":
+		consoleURL = "(not started: give --ingress with --admin)"
+	default:
+		url, stopConsole, err := c.startConsole(ctx, *consoleAddr, ingress, admin, logger)
+		if err != nil {
+			_ = stack.Stop()
+			return err
+		}
+		defer stopConsole()
+		consoleURL = url
+	}
 	if stack.Restate == nil {
 		if *ingressURLs == "" {
 			*ingressURLs = "(not given; pass --ingress to show it here)"
@@ -71,7 +91,8 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
   restate admin     %s  (the endpoint is registered there)
   reaflow endpoint  %s
   sandbox           %s  (ledger: %s/sandbox/ledger)
-`, *ingressURLs, *adminURLs, stack.EndpointURL, stack.SandboxURL, stack.SandboxURL)
+  console           %s
+`, *ingressURLs, *adminURLs, stack.EndpointURL, stack.SandboxURL, stack.SandboxURL, consoleURL)
 	} else {
 		fmt.Fprintf(c.m.Stdout, `reaflow dev is up (Ctrl-C stops everything):
   restate ingress   %s
@@ -79,7 +100,8 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
   reaflow endpoint  %s
   sandbox           %s  (ledger: %s/sandbox/ledger)
   restate data/log  %s
-`, stack.Restate.IngressURL, stack.Restate.AdminURL, stack.EndpointURL, stack.SandboxURL, stack.SandboxURL, stack.Restate.BaseDir)
+  console           %s
+`, stack.Restate.IngressURL, stack.Restate.AdminURL, stack.EndpointURL, stack.SandboxURL, stack.SandboxURL, stack.Restate.BaseDir, consoleURL)
 	}
 	<-ctx.Done()
 	fmt.Fprintln(c.m.Stdout, "stopping")
@@ -91,4 +113,30 @@ reaflow dev --admin http://10.0.0.1:9070,http://10.0.0.2:9070 --ingress http://1
 	case <-time.After(30 * time.Second):
 		return fmt.Errorf("stopping took more than 30s")
 	}
+}
+
+// startConsole serves the web console on addr (loopback only: dev has no
+// token to give it) for the stack's Restate, until stop is called.
+func (c *devCommand) startConsole(ctx context.Context, addr, ingress, admin string, logger *slog.Logger) (url string, stop func(), err error) {
+	cl, err := client.New(ingress, admin)
+	if err != nil {
+		return "", nil, err
+	}
+	l, err := listenConsole(addr, "")
+	if err != nil {
+		return "", nil, fmt.Errorf("console: %w", err)
+	}
+	url, serve, err := startConsole(l, cl, "", logger)
+	if err != nil {
+		return "", nil, err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := serve(ctx); err != nil {
+			logger.Error("console stopped", "err", err)
+		}
+	}()
+	return url, func() { cancel(); <-done }, nil
 }

@@ -76,6 +76,7 @@ func (m *Main) commands() []command {
 		&rejectCommand{m: m},
 		&cancelCommand{m: m},
 		&redriveCommand{m: m},
+		&consoleCommand{m: m},
 		&scheduleCommand{m: m},
 		&serveCommand{m: m},
 		&sandboxCommand{m: m},

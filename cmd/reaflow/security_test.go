@@ -30,6 +30,8 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/reaflow/reaflow/client"
+	"github.com/reaflow/reaflow/internal/console"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver"
 	"github.com/reaflow/reaflow/internal/testkit/restateserver/restatetest"
 	"github.com/reaflow/reaflow/internal/testkit/sandbox"
@@ -292,22 +294,8 @@ func TestProviderKeysStayOutOfEverything(t *testing.T) {
 	  {"id": "approval", "when": "input.customer == 'cus_wait'", "await": {"signal": "go"}},
 	  {"id": "ship", "activity": "ship", "with": {"orderId": "${ workflow.id }", "address": "1 Loop Road"}}
 	]}`)
-	cli := func(args ...string) result {
-		var stdout, stderr bytes.Buffer
-		m := &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(name string) string {
-			switch name {
-			case "REAFLOW_INGRESS_URL":
-				return server.IngressURL
-			case "REAFLOW_ADMIN_URL":
-				return server.AdminURL
-			}
-			return ""
-		}}
-		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-		defer cancel()
-		code := m.Run(ctx, args)
-		return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
-	}
+	against := cliAgainst(t, server)
+	cli := func(args ...string) result { return against(nil, args...) }
 
 	ok, declined, waiting := uniqueID(t)+"-ok", uniqueID(t)+"-declined", uniqueID(t)+"-waiting"
 	r := cli("submit", definition, "--id", ok, "--input", `{"customer": "cus_ok"}`, "--wait")
@@ -352,6 +340,31 @@ func TestProviderKeysStayOutOfEverything(t *testing.T) {
 		}
 		places[table] = b.String()
 	}
+	// The console's pages show runs, steps, inputs and outputs: none of
+	// them the key.
+	consoleClient, err := client.New(server.IngressURL, server.AdminURL)
+	require.NoError(t, err)
+	pages, err := console.New(consoleClient)
+	require.NoError(t, err)
+	consoleSrv := httptest.NewServer(pages)
+	t.Cleanup(consoleSrv.Close)
+	consolePaths := []string{"/runs", "/runs?state=failed", "/definitions"}
+	for _, id := range []string{ok, declined, waiting} {
+		consolePaths = append(consolePaths, "/runs/"+id, "/runs/"+id+"?partial=1")
+		for _, step := range []string{"charge", "approval", "ship"} {
+			consolePaths = append(consolePaths, "/runs/"+id+"?step="+step)
+		}
+	}
+	for _, path := range consolePaths {
+		resp, err := http.Get(consoleSrv.URL + path)
+		require.NoError(t, err)
+		page, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		require.Equal(t, http.StatusOK, resp.StatusCode, "console %s:\n%s", path, page)
+		places["console "+path] = string(page)
+	}
+	require.Contains(t, places["console /runs/"+declined+"?step=charge"], "card_declined", "the console shows the step's error")
 	require.Contains(t, places["sys_journal"], "cus_echo", "the journal's payloads are decoded for the search")
 	require.Contains(t, places["state"], "keyed", "the pinned definition is in state")
 	for where, text := range places {

@@ -132,6 +132,8 @@ type RunFilter struct {
 type Cursor struct {
 	CreatedAt  string
 	WorkflowID string
+	// InvocationID is the run's invocation (see Reader.FetchInvocation).
+	InvocationID string
 }
 
 // ListRuns returns the workflow ids of at most limit runs that match f,
@@ -162,14 +164,14 @@ func ListRuns(ctx context.Context, q Querier, f RunFilter, limit int) ([]Cursor,
 		at := quote(c.CreatedAt)
 		where = append(where, fmt.Sprintf("(created_at < %s OR created_at = %s AND target_service_key < %s)", at, at, quote(c.WorkflowID)))
 	}
-	rows, err := q.Query(ctx, fmt.Sprintf("SELECT target_service_key, created_at FROM sys_invocation WHERE %s ORDER BY created_at DESC, target_service_key DESC LIMIT %d",
+	rows, err := q.Query(ctx, fmt.Sprintf("SELECT id, target_service_key, created_at FROM sys_invocation WHERE %s ORDER BY created_at DESC, target_service_key DESC LIMIT %d",
 		strings.Join(where, " AND "), limit))
 	if err != nil {
 		return nil, err
 	}
 	runs := make([]Cursor, len(rows))
 	for i, row := range rows {
-		runs[i] = Cursor{CreatedAt: str(row["created_at"]), WorkflowID: str(row["target_service_key"])}
+		runs[i] = Cursor{CreatedAt: str(row["created_at"]), WorkflowID: str(row["target_service_key"]), InvocationID: str(row["id"])}
 	}
 	return runs, nil
 }

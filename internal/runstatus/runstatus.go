@@ -203,11 +203,21 @@ var reaflowServices = services{workflow: interpreter.WorkflowService, block: int
 // invocations its parallel and foreach steps started, one level of
 // children at a time.
 func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
-	rows, err := rd.q.Query(ctx, fmt.Sprintf(`SELECT id, status, completion_result, completion_failure, last_failure,
-		retry_count, last_failure_related_command_name, created_at, modified_at
-		FROM sys_invocation
-		WHERE target_service_name = '%s' AND target_service_key = %s AND target_handler_name = 'Run'`,
+	return rd.fetch(ctx, workflowID, fmt.Sprintf("target_service_name = '%s' AND target_service_key = %s AND target_handler_name = 'Run'",
 		interpreter.WorkflowService, quote(workflowID)))
+}
+
+// FetchInvocation is Fetch for a run whose invocation id is known, as
+// ListRuns gives it: Restate finds an invocation by its id without
+// scanning the others, which a listing page of many runs notices.
+func (rd *Reader) FetchInvocation(ctx context.Context, workflowID, invocationID string) (*Run, error) {
+	return rd.fetch(ctx, workflowID, "id = "+quote(invocationID))
+}
+
+func (rd *Reader) fetch(ctx context.Context, workflowID, where string) (*Run, error) {
+	rows, err := rd.q.Query(ctx, `SELECT id, status, completion_result, completion_failure, last_failure,
+		retry_count, last_failure_related_command_name, created_at, modified_at
+		FROM sys_invocation WHERE `+where)
 	if err != nil {
 		return nil, err
 	}
