@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -80,29 +79,16 @@ func (ln *lineage) redrivable() bool {
 	return ln.clean.Completed && len(ln.clean.Effects) > 0 && !slices.ContainsFunc(ln.clean.Effects, func(e expectedEffect) bool { return e.Step == "" })
 }
 
-// stepKey derives the idempotency key of the call of the step at path (an
+// stepKey is the idempotency key of the call of the step at path (an
 // interpreter.StepPath, "lines[3]/ship") in a run of the lineage root,
-// under the keys of redrive generation gen (0 for the root's own), as
-// the interpreter's runner.key does; the redrive's key parts are those
-// of its redriveKeyParts. A drift would show in the soak as an effect no
-// run expects and an expected one missing.
+// under the keys of redrive generation gen (0 for the root's own): the
+// interpreter's own derivation.
 func stepKey(root string, gen int, path string, roles ...rea.KeyPart) string {
-	var parts []rea.KeyPart
-	for _, elem := range strings.Split(path, "/") {
-		id, index, loop := strings.Cut(elem, "[")
-		parts = append(parts, rea.Step(id))
-		if loop {
-			i, err := strconv.Atoi(strings.TrimSuffix(index, "]"))
-			if err != nil {
-				panic("chaos: bad step path " + path)
-			}
-			parts = append(parts, rea.Index(i))
-		}
+	loops, id, err := interpreter.ParseStepPath(path)
+	if err != nil {
+		panic("chaos: " + err.Error())
 	}
-	if gen > 0 {
-		parts = append(parts, rea.Role("redrive"), rea.Index(gen))
-	}
-	return rea.IdempotencyKey(root, append(parts, roles...)...)
+	return interpreter.StepKey(root, loops, id, gen, roles...)
 }
 
 // rekey gives e the key of the lineage's next run, and marks it reused
