@@ -6,10 +6,13 @@ import (
 	"net/http"
 	"time"
 
+	restate "github.com/restatedev/sdk-go"
+
 	"github.com/restatedev/sdk-go/ingress"
 
 	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/failover"
+	"github.com/reaflow/reaflow/interpreter"
 )
 
 // Client talks to one Restate, a single node or the nodes of a cluster,
@@ -61,8 +64,20 @@ func WithTimeout(d time.Duration) Option { return func(cfg *config) { cfg.timeou
 // reported. 2 minutes by default.
 func WithFailoverWait(d time.Duration) Option { return func(cfg *config) { cfg.rideOut = d } }
 
-// DeployTokenHeader is the request header that carries the deploy token.
-const DeployTokenHeader = "Reaflow-Deploy-Token"
+// DeployTokenHeader is the request header that carries the deploy token,
+// the one the endpoint's Deploy handler reads.
+const DeployTokenHeader = interpreter.DeployTokenHeader
+
+// withDeployToken appends to opts (request or send options) the header
+// that carries the deploy token, when the client has one: deploys,
+// schedule changes and redrives send it.
+func withDeployToken[O any](c *Client, opts []O) []O {
+	if c.cfg.deployToken == "" {
+		return opts
+	}
+	// restate.WithHeaders is both a request and a send option.
+	return append(opts, any(restate.WithHeaders(map[string]string{DeployTokenHeader: c.cfg.deployToken})).(O))
+}
 
 // New returns a client for the Restate whose ingress and admin API answer
 // at the given base URLs. Each is one URL (a single node, or a load

@@ -24,10 +24,7 @@ func (c *Client) Deploy(ctx context.Context, definition []byte, file string) (*i
 	if err != nil {
 		return nil, err
 	}
-	var opts []ingress.RequestOption
-	if c.cfg.deployToken != "" {
-		opts = append(opts, restate.WithHeaders(map[string]string{DeployTokenHeader: c.cfg.deployToken}))
-	}
+	opts := withDeployToken[ingress.RequestOption](c, nil)
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
 	res, err := ingress.Object[interpreter.DeployRequest, interpreter.DeployResult](c.ingress, interpreter.DefinitionsService, prog.Name, "Deploy").

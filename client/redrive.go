@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/reaflow/reaflow/internal/redrive"
+	"github.com/restatedev/sdk-go/ingress"
 )
 
 // Redrive types: what a redrive does is decided by the failed run's
@@ -55,8 +56,11 @@ func (c *Client) PlanRedrive(ctx context.Context, id string, opts RedriveOptions
 
 // StartRedrive starts a planned redrive. A run that has the plan's id
 // already is not this redrive: it is refused rather than attached to.
+// With WithDeployToken the token goes along: an endpoint under the run
+// policy takes redrives, whose reused outputs stand in for steps, only
+// with it.
 func (c *Client) StartRedrive(ctx context.Context, plan *RedrivePlan) error {
-	attached, err := c.send(ctx, plan.ID, plan.Request)
+	attached, err := c.send(ctx, plan.ID, plan.Request, withDeployToken[ingress.SendOption](c, nil)...)
 	if err != nil {
 		return c.unreachable(err)
 	}

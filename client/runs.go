@@ -99,10 +99,10 @@ func (c *Client) Submit(ctx context.Context, req SubmitRequest) (*Submitted, err
 }
 
 // send sends the run once; attached reports that it existed already.
-func (c *Client) send(ctx context.Context, id string, run interpreter.RunRequest) (attached bool, err error) {
+func (c *Client) send(ctx context.Context, id string, run interpreter.RunRequest, opts ...ingress.SendOption) (attached bool, err error) {
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
-	sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](c.ingress, interpreter.WorkflowService, id, "Run").Send(ctx, run)
+	sent, err := ingress.Workflow[interpreter.RunRequest, json.RawMessage](c.ingress, interpreter.WorkflowService, id, "Run").Send(ctx, run, opts...)
 	var answer ingress.Error
 	switch {
 	case err == nil:

@@ -18,8 +18,8 @@ import (
 // for a change without the deploy token the endpoint asks for.
 func scheduleRequest[I, O any](ctx context.Context, c *Client, name, handler string, change bool, in I) (*O, error) {
 	var opts []ingress.RequestOption
-	if change && c.cfg.deployToken != "" {
-		opts = append(opts, restate.WithHeaders(map[string]string{DeployTokenHeader: c.cfg.deployToken}))
+	if change {
+		opts = withDeployToken(c, opts)
 	}
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()

@@ -50,6 +50,9 @@ type DeployResult struct {
 // version label already used for other content is refused: the label must
 // name one content, or `submit NAME@VERSION` would be ambiguous.
 func (in *interpreter) deploy(ctx restate.ObjectContext, req DeployRequest) (DeployResult, error) {
+	if err := in.authorizeDeploy(ctx); err != nil {
+		return DeployResult{}, err
+	}
 	prog, err := in.load(req.Definition, req.File)
 	if err != nil {
 		return DeployResult{}, badRequest("invalid definition", err)

@@ -18,7 +18,10 @@
 //
 // New returns their definitions for a given activity registry, so any Go
 // program can bind them to its own Restate endpoint next to its own
-// activities.
+// activities. Only Run, Signal, the registry and the schedules'
+// management handlers answer Restate's ingress; the rest are
+// ingress-private, and the run policy (WithDeployedOnly and its kin) says
+// what callers may run, deploy and schedule.
 //
 // # Rules the interpreter keeps
 //
@@ -59,7 +62,10 @@
 //   - The definition travels in the run's input, so it is journaled with
 //     the run and a run interprets one definition from start to end.
 //   - Bad definitions and inputs are rejected with a terminal error (code
-//     400) before any step runs.
+//     400) before any step runs, and so are definitions the run policy
+//     refuses (403): the policy is decided when the run starts, by the
+//     endpoint's options and a journaled call to the registry, so a replay
+//     admits the run as its first attempt did.
 //   - Every value passed through Restate is checked against a limit below
 //     Restate's message limit before it is sent or journaled (limits.go),
 //     so that an oversized one fails its step clearly instead of being

@@ -54,3 +54,20 @@ func Example() {
 	// ReaflowScheduleWatch
 	// [book cancelBooking cancelShipment charge email fraudScore http refund ship]
 }
+
+// A production endpoint runs only deployed definitions whose names it
+// allows, and takes deployments only with its token, which `reaflow
+// deploy` sends in the Reaflow-Deploy-Token header.
+func ExampleWithAllowedDefinitions() {
+	reg := activities.NewRegistry()
+	builtin.Register(reg)
+	srv := server.NewRestate()
+	for _, def := range interpreter.New(reg,
+		interpreter.WithAllowedDefinitions("order-*", "trip-booking"),
+		interpreter.WithDeployToken("a token read from a secret file")) {
+		srv.Bind(def)
+	}
+	fmt.Println(interpreter.DeployTokenHeader)
+	// Output:
+	// Reaflow-Deploy-Token
+}

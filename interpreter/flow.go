@@ -135,7 +135,7 @@ func (r *runner) child(s *dsl.WorkflowStep) (any, error) {
 		}
 	}
 	id := journalname.ChildRunID(r.env.Workflow.ID, s.ID, r.loopIndexes()...)
-	raw, err := r.journal.child(id, RunRequest{Definition: s.Definition, Input: input, File: s.File}, s.Wait)
+	raw, err := r.journal.child(id, RunRequest{Definition: s.Definition, Input: input, File: s.File, Origin: r.source.Origin.child(s.ID)}, s.Wait)
 	if err != nil {
 		return nil, childFailed(s, id, err)
 	}

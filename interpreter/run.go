@@ -26,6 +26,10 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 	if err != nil {
 		return nil, badRequest("invalid definition", err)
 	}
+	origin, err := in.admit(ctx, prog, req.Origin)
+	if err != nil {
+		return nil, err
+	}
 	if err := prog.ValidateInput(req.Input); err != nil {
 		return nil, badRequest("invalid input for "+prog.Name, err)
 	}
@@ -40,6 +44,9 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 	}
 	j := &restateJournal{ctx: ctx, in: in, workflowID: restate.Key(ctx), promises: ctx}
 	if req.Redrive != nil {
+		if err := in.authorizeRedrive(ctx); err != nil {
+			return nil, err
+		}
 		if err := in.checkRedrive(restate.Key(ctx), req.Redrive); err != nil {
 			return nil, err
 		}
@@ -48,7 +55,7 @@ func (in *interpreter) run(ctx restate.WorkflowContext, req RunRequest) (json.Ra
 		}
 	}
 	r := newRunner(in, j, prog, restate.Key(ctx), input)
-	r.source = source{Definition: req.Definition, File: req.File}
+	r.source = source{Definition: req.Definition, File: req.File, Origin: origin}
 	r.redrive = req.Redrive
 	return r.walk()
 }
@@ -68,6 +75,9 @@ func (in *interpreter) load(definition, file string) (*dsl.Program, error) {
 type source struct {
 	Definition string `json:"definition"`
 	File       string `json:"file,omitempty"`
+	// Origin is where the definition was deployed, when the endpoint
+	// runs only deployed definitions; child runs are admitted by it.
+	Origin *DefinitionOrigin `json:"origin,omitempty"`
 }
 
 // runner is the state of one invocation (the run itself, or one of its

@@ -20,7 +20,8 @@ const (
 	// step at most once per key.
 	DedupService = "ReaflowDedup"
 	// BlockService runs a parallel branch or a range of foreach items as a
-	// child invocation of a run.
+	// child invocation of a run. It and DedupService are ingress-private:
+	// only runs call them.
 	BlockService = "ReaflowBlock"
 )
 
@@ -43,6 +44,9 @@ type RunRequest struct {
 	// Redrive makes the run continue a failed one, reusing what it
 	// completed; nil for a new run.
 	Redrive *Redrive `json:"redrive,omitempty"`
+	// Origin is set by reaflow on the child runs it starts; see
+	// DefinitionOrigin.
+	Origin *DefinitionOrigin `json:"origin,omitempty"`
 }
 
 // DefaultRetry is the policy of steps without a retry block: retry until
@@ -57,6 +61,7 @@ type config struct {
 	// redriveWindow is the retention of finished runs; nil for
 	// DefaultRedriveWindow.
 	redriveWindow *time.Duration
+	policy        runPolicy
 }
 
 // DefaultProgramCacheSize is how many compiled definitions the services
@@ -98,11 +103,20 @@ func New(reg *activities.Registry, opts ...Option) []restate.ServiceDefinition {
 		programs:    newProgramCache(cfg.cacheSize),
 		loadOptions: append([]dsl.Option{dsl.WithActivities(reg.Has), dsl.WithActivityNames(reg.Names()...)}, cfg.loadOptions...),
 	}
+	// Only the entry points of callers are public. Run starts runs and
+	// Signal delivers signals to them, each under the checks of the run
+	// policy and the definition; the registry's Deploy checks the deploy
+	// token, and its reads serve the CLI. Await, the block service and
+	// the dedup object are called by runs only: through the ingress they
+	// would let anyone interpret a block of their own outside any run,
+	// park invocations on a run's signals, or record the outcome of a
+	// dedup key that real runs then trust.
+	private := restate.WithIngressPrivate(true)
 	workflow := restate.NewWorkflow(WorkflowService, cfg.retention()...).
 		Handler("Run", restate.NewWorkflowHandler(in.run)).
 		Handler("Signal", restate.NewWorkflowSharedHandler(in.signal)).
-		Handler("Await", restate.NewWorkflowSharedHandler(await))
-	block := restate.NewService(BlockService).
+		Handler("Await", restate.NewWorkflowSharedHandler(await, private))
+	block := restate.NewService(BlockService, private).
 		Handler("Run", restate.NewServiceHandler(in.block))
 	definitions := restate.NewObject(DefinitionsService).
 		Handler("Deploy", restate.NewObjectHandler(in.deploy)).

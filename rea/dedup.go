@@ -42,6 +42,11 @@ func (e *DedupError) Err() error {
 // errors (retries used up during an outage, say) are returned to the caller
 // without a record, so a later caller with the same key tries again; a
 // retryable error is not recorded either, and Restate retries the call.
+//
+// The object is ingress-private: only other services can call it. A record
+// is trusted by every later caller of its key, so a caller from outside
+// who could run fn with an input of their own would decide what those
+// callers get.
 func NewDedupObject[I any](name string, fn func(ctx restate.ObjectContext, input I) (json.RawMessage, error), final func(restate.TerminalError) bool) restate.ServiceDefinition {
 	handler := func(ctx restate.ObjectContext, input I) (DedupOutcome, error) {
 		recorded, err := restate.Get[*DedupOutcome](ctx, dedupStateKey)
@@ -66,5 +71,5 @@ func NewDedupObject[I any](name string, fn func(ctx restate.ObjectContext, input
 		restate.Set(ctx, dedupStateKey, outcome)
 		return outcome, nil
 	}
-	return restate.NewObject(name).Handler("Run", restate.NewObjectHandler(handler))
+	return restate.NewObject(name, restate.WithIngressPrivate(true)).Handler("Run", restate.NewObjectHandler(handler))
 }

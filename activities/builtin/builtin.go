@@ -28,6 +28,7 @@ const DefaultHTTPTimeout = 10 * time.Second
 type config struct {
 	paymentsURL, shippingURL, emailURL, travelURL string
 	client                                        *http.Client
+	httpHosts                                     *HostList
 	// keys and keyErrs are by provider name: the API key, or why the
 	// environment's setting cannot be used.
 	keys    map[string]secret
@@ -74,7 +75,11 @@ func WithProviderURL(base string) Option {
 }
 
 // WithHTTPClient sets the client every built-in uses, including the http
-// activity. Its Timeout replaces DefaultHTTPTimeout.
+// activity. Its Timeout replaces DefaultHTTPTimeout. The http activity
+// dials through a dialer of its own, which checks every address before it
+// connects, so the DialContext and DialTLSContext of an *http.Transport
+// are not used by it; with a RoundTripper of another type, it checks
+// URLs only, not the addresses their names resolve to.
 func WithHTTPClient(client *http.Client) Option {
 	return func(c *config) { c.client = client }
 }
@@ -89,6 +94,12 @@ func WithHTTPClient(client *http.Client) Option {
 //	book            BookInput -> BookOutput                      (travel)
 //	cancelBooking   CancelBookingInput -> CancelBookingOutput    (travel)
 //	http            HTTPInput -> HTTPOutput                      (any URL)
+//
+// The http activity calls any host except a link-local address
+// (169.254.0.0/16, where cloud metadata services answer, and fe80::/10),
+// or only the hosts of WithHTTPAllowHosts; a refused URL, redirect or
+// dialled address fails the step with the terminal error
+// CodeHostNotAllowed before anything is sent.
 //
 // Every call sends the step's idempotency key as the Idempotency-Key
 // header, and the provider's API key, when one is configured (see
@@ -128,5 +139,5 @@ func Register(r *activities.Registry, opts ...Option) {
 	activities.Register(r, "email", mail.send, activities.WithDescription("Send an email."), activities.WithErrors("parameter_missing"))
 	activities.Register(r, "book", trv.book, activities.WithDescription("Book a flight, a hotel or a car through the travel provider."), activities.WithErrors("sold_out", "parameter_missing", "parameter_invalid"))
 	activities.Register(r, "cancelBooking", trv.cancel, activities.WithDescription("Cancel a booking."), activities.WithErrors("resource_missing"))
-	activities.Register(r, "http", httpCall(cfg.client), activities.WithDescription("Make an HTTP request; JSON answers are parsed."))
+	activities.Register(r, "http", httpCall(hostPolicy{allow: cfg.httpHosts}.client(cfg.client)), activities.WithDescription("Make an HTTP request; JSON answers are parsed."), activities.WithErrors(CodeHostNotAllowed))
 }

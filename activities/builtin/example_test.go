@@ -31,3 +31,24 @@ func ExampleRegister() {
 	// {"id":"ch_000001","amount":42.5,"currency":"usd","customer":"cus_1","status":"succeeded"} <nil>
 	// true card_declined
 }
+
+// An endpoint that runs definitions from untrusted callers lets the http
+// activity call only the hosts it lists; a call elsewhere, or to the
+// cloud metadata address, fails terminally before anything is sent.
+func ExampleWithHTTPAllowHosts() {
+	hosts, err := builtin.ParseHostList("api.example.com", "*.internal.example")
+	if err != nil {
+		panic(err)
+	}
+	reg := activities.NewRegistry()
+	builtin.Register(reg, builtin.WithHTTPAllowHosts(hosts))
+	ctx := activities.NewContext(context.Background(), activities.Context{IdempotencyKey: "run-1/steps/0"}, nil)
+
+	for _, url := range []string{"http://169.254.169.254/latest/meta-data/", "https://evil.example/steal"} {
+		_, err := reg.Call(ctx, "http", json.RawMessage(`{"url": "`+url+`"}`))
+		fmt.Println(activities.IsTerminal(err), activities.ErrorCode(err))
+	}
+	// Output:
+	// true host_not_allowed
+	// true host_not_allowed
+}

@@ -48,6 +48,9 @@ func httpCall(client *http.Client) activities.Func[HTTPInput, HTTPOutput] {
 			return HTTPOutput{}, &activities.Error{Code: "invalid_input", Message: "http: " + err.Error(), Terminal: true, Err: err}
 		}
 		status, header, body, err := send(client, req)
+		if refusal := hostNotAllowed(err); refusal != nil {
+			return HTTPOutput{}, refusal
+		}
 		if err != nil {
 			return HTTPOutput{}, err
 		}

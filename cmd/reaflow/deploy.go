@@ -28,6 +28,7 @@ reaflow deploy workflows/*.json
 reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillment.json`)
 	target := c.m.addRestateFlags(fs)
 	known := c.m.addActivityFlag(fs)
+	c.m.addDeployTokenFlag(fs, target)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -69,6 +70,20 @@ reaflow submit order-fulfillment@1.0.0 --input @workflows/inputs/order-fulfillme
 		fmt.Fprintf(c.m.Stdout, "%s: %s %s@%s (%s)\n", d.file, what, res.Name, res.Version, res.Hash[:len("sha256:")+12])
 	}
 	return nil
+}
+
+// readTokenFile reads a token from a file, without the line end an editor
+// leaves; flag names the setting in errors.
+func readTokenFile(flag, file string) (string, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return "", fmt.Errorf("%s: %w", flag, err)
+	}
+	token := strings.TrimSpace(string(data))
+	if token == "" {
+		return "", fmt.Errorf("%s: %s is empty; write the token into it", flag, file)
+	}
+	return token, nil
 }
 
 type definitionsCommand struct{ m *Main }

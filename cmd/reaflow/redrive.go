@@ -24,6 +24,9 @@ reaflow redrive order-fulfillment-k3x9qa --from lines/ship
 reaflow redrive order-fulfillment-k3x9qa --definition fixed.json
 reaflow redrive --status failed --workflow order-fulfillment --since 2h --dry-run`)
 	target := c.m.addRestateFlags(fs)
+	// A redrive's reused outputs stand in for steps: an endpoint under the
+	// run policy takes them only with its deploy token.
+	c.m.addDeployTokenFlag(fs, target)
 	known := c.m.addActivityFlag(fs)
 	wait := fs.Bool("wait", false, "show each step as it completes and print the output at the end")
 	id := fs.String("id", "", "the new run's id; ROOT-redrive-N by default (ROOT is the lineage's first run)")

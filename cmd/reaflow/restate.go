@@ -15,6 +15,9 @@ type restateFlags struct {
 	ingress string
 	admin   string
 	token   string
+	// deployToken is sent to the Deploy and schedule handlers, from
+	// deployTokenFile when it is set (see addDeployTokenFlag).
+	deployToken, deployTokenFile string
 
 	// c is built once per command, so that every request of the command
 	// starts from the address that answered last.
@@ -31,10 +34,26 @@ func (m *Main) addRestateFlags(fs *flag.FlagSet) *restateFlags {
 	return f
 }
 
+// addDeployTokenFlag registers --deploy-token-file on fs, for the
+// commands that change what an endpoint runs (deploy, schedule changes):
+// their client sends the endpoint's deploy token, from the file or else
+// from REAFLOW_DEPLOY_TOKEN.
+func (m *Main) addDeployTokenFlag(fs *flag.FlagSet, f *restateFlags) {
+	f.deployToken = m.Getenv("REAFLOW_DEPLOY_TOKEN")
+	fs.StringVar(&f.deployTokenFile, "deploy-token-file", m.Getenv("REAFLOW_DEPLOY_TOKEN_FILE"), "file holding the endpoint's deploy token, sent in the "+client.DeployTokenHeader+" header (env REAFLOW_DEPLOY_TOKEN_FILE, or the token itself in REAFLOW_DEPLOY_TOKEN)")
+}
+
 // client returns the command's client for the Restate the flags name.
 func (f *restateFlags) client() (*client.Client, error) {
 	if f.c == nil {
-		c, err := client.New(f.ingress, f.admin, client.WithToken(f.token))
+		if f.deployTokenFile != "" {
+			token, err := readTokenFile("--deploy-token-file", f.deployTokenFile)
+			if err != nil {
+				return nil, err
+			}
+			f.deployToken = token
+		}
+		c, err := client.New(f.ingress, f.admin, client.WithToken(f.token), client.WithDeployToken(f.deployToken))
 		if err != nil {
 			return nil, err
 		}

@@ -86,6 +86,7 @@ reaflow schedule update nightly-report --workflow report@1.1.0`
 	}
 	fs := c.m.newFlagSet("schedule "+sub, synopsis, example)
 	target := c.m.addRestateFlags(fs)
+	c.m.addDeployTokenFlag(fs, target)
 	workflow := fs.String("workflow", "", "the deployed definition to run: NAME for the latest version at each fire, NAME@VERSION to pin one")
 	cronExpr := fs.String("cron", "", `cron expression: five fields (minute hour day-of-month month day-of-week), six with seconds first, or @hourly, @daily, @weekly, @monthly`)
 	timezone := fs.String("timezone", "", "IANA time zone of --cron, e.g. America/New_York (default UTC)")
@@ -339,6 +340,7 @@ func (c *scheduleCommand) change(ctx context.Context, sub string, args []string)
 	}
 	fs := c.m.newFlagSet("schedule "+sub, synopsis, examples[sub])
 	target := c.m.addRestateFlags(fs)
+	c.m.addDeployTokenFlag(fs, target)
 	var note *string
 	if sub == "pause" {
 		note = fs.String("note", "", "why the schedule is paused, shown by list and describe")
@@ -394,6 +396,7 @@ func (c *scheduleCommand) backfill(ctx context.Context, args []string) error {
 	fs := c.m.newFlagSet("schedule backfill", "schedule backfill NAME --from TIME --to TIME [--json]", `
 reaflow schedule backfill nightly-report --from 2026-03-01 --to 2026-03-07T23:59:59Z`)
 	target := c.m.addRestateFlags(fs)
+	c.m.addDeployTokenFlag(fs, target)
 	from := fs.String("from", "", "start of the range, RFC 3339 or a date (UTC), included")
 	to := fs.String("to", "", "end of the range, included")
 	asJSON := fs.Bool("json", false, "print the fires as JSON")

@@ -294,22 +294,8 @@ func TestProviderKeysStayOutOfEverything(t *testing.T) {
 	  {"id": "approval", "when": "input.customer == 'cus_wait'", "await": {"signal": "go"}},
 	  {"id": "ship", "activity": "ship", "with": {"orderId": "${ workflow.id }", "address": "1 Loop Road"}}
 	]}`)
-	cli := func(args ...string) result {
-		var stdout, stderr bytes.Buffer
-		m := &Main{Stdout: &stdout, Stderr: &stderr, Getenv: func(name string) string {
-			switch name {
-			case "REAFLOW_INGRESS_URL":
-				return server.IngressURL
-			case "REAFLOW_ADMIN_URL":
-				return server.AdminURL
-			}
-			return ""
-		}}
-		ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-		defer cancel()
-		code := m.Run(ctx, args)
-		return result{code: code, stdout: stdout.String(), stderr: stderr.String()}
-	}
+	against := cliAgainst(t, server)
+	cli := func(args ...string) result { return against(nil, args...) }
 
 	ok, declined, waiting := uniqueID(t)+"-ok", uniqueID(t)+"-declined", uniqueID(t)+"-waiting"
 	r := cli("submit", definition, "--id", ok, "--input", `{"customer": "cus_ok"}`, "--wait")
