@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/reaflow/reaflow/client"
 )
 
 type sessionKey struct{}
@@ -20,15 +22,22 @@ func withSession(ctx context.Context, session string) context.Context {
 }
 
 var funcs = template.FuncMap{
-	"stateClass": stateClass,
-	"ago":        ago,
-	"clock":      clock,
-	"duration":   humanDuration,
-	"json":       prettyJSON,
-	"add":        func(a, b int) int { return a + b },
-	"lines":      func(s string) []string { return strings.Split(s, "\n") },
-	"fireClass":  fireClass,
-	"args":       func(v ...any) []any { return v },
+	"stateClass":  stateClass,
+	"ago":         ago,
+	"clock":       clock,
+	"duration":    humanDuration,
+	"json":        prettyJSON,
+	"add":         func(a, b int) int { return a + b },
+	"lines":       func(s string) []string { return strings.Split(s, "\n") },
+	"fireClass":   fireClass,
+	"args":        func(v ...any) []any { return v },
+	"clockMillis": func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000 UTC") },
+	"took": func(st *client.StepStatus) string {
+		if d, ok := stepTook(st); ok {
+			return humanDuration(d)
+		}
+		return ""
+	},
 }
 
 // partials are the templates every page is parsed with.

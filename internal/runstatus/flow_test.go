@@ -527,3 +527,34 @@ func TestFetchListedReadsTheRunsInAFewQueries(t *testing.T) {
 		assert.Equal(t, want[run.WorkflowID], run)
 	}
 }
+
+// Each step that journals something says when it started and ended, from
+// the times Restate wrote its entries; one step starts after the one
+// before it ended.
+func TestStepTimes(t *testing.T) {
+	id := start(t, `{"name": "timed", "steps": [
+	  {"id": "first", "activity": "echo"},
+	  {"id": "label", "set": {"x": 1}},
+	  {"id": "nap", "sleep": "50ms"},
+	  {"id": "last", "activity": "echo"},
+	  {"id": "wait", "await": {"signal": "go"}}
+	]}`, nil)
+	run := await(t, runstatus.NewReader(stack.Restate), id, "waiting for the signal", func(r *runstatus.Run) bool { return r.Steps[4].State == runstatus.Waiting })
+	first, label, nap, last, wait := run.Steps[0], run.Steps[1], run.Steps[2], run.Steps[3], run.Steps[4]
+	for _, st := range []runstatus.StepStatus{first, nap, last} {
+		require.NotNil(t, st.StartedAt, st.ID)
+		require.NotNil(t, st.EndedAt, st.ID)
+		assert.False(t, st.EndedAt.Before(*st.StartedAt), st.ID)
+		assert.False(t, st.StartedAt.Before(run.CreatedAt.Add(-time.Second)), st.ID)
+	}
+	assert.Nil(t, label.StartedAt, "a set step journals nothing")
+	assert.False(t, nap.StartedAt.Before(*first.EndedAt))
+	assert.False(t, last.StartedAt.Before(*nap.EndedAt))
+	require.NotNil(t, wait.StartedAt, "the await's promise is journaled")
+	assert.Nil(t, wait.EndedAt, "still waiting")
+
+	signal(t, id, "go", `null`)
+	run = await(t, runstatus.NewReader(stack.Restate), id, "done", isDone)
+	require.NotNil(t, run.Steps[4].EndedAt)
+	assert.False(t, run.Steps[4].EndedAt.Before(*run.Steps[4].StartedAt))
+}

@@ -105,6 +105,14 @@ type StepStatus struct {
 	Until *time.Time `json:"until,omitempty"`
 	// Deadline is when the step's timeout expires.
 	Deadline *time.Time `json:"deadline,omitempty"`
+	// StartedAt is when the step's first journal entry was written (an
+	// activity's Run, a timer, a call); EndedAt when the result that
+	// finished it was. Steps that journal nothing (set, fail, return, a
+	// step skipped or reused) have neither; a step in progress has no
+	// EndedAt. They are not in the JSON form (status --json) yet, whose
+	// shape the CLI's golden tests pin.
+	StartedAt *time.Time `json:"-"`
+	EndedAt   *time.Time `json:"-"`
 	// ChildRun is the workflow id of a workflow step's child run.
 	ChildRun string `json:"childRun,omitempty"`
 	// Reused is true for a step of a redrive that did not run: its output
@@ -470,7 +478,7 @@ func (rd *Reader) journalQuery(ids []string, runs bool) string {
 		cond[i] = fmt.Sprintf("(id = %s AND %s)", quote(id), fullEntries(from, runs && !known))
 	}
 	return fmt.Sprintf(`SELECT id, index, entry_type, name, entry_lite_json,
-		CASE WHEN %s THEN entry_json END AS entry_json,
+		CASE WHEN %s THEN entry_json END AS entry_json, appended_at,
 		NULL AS status, NULL AS completion_result, NULL AS last_failure, NULL AS retry_count, NULL AS last_failure_related_command_name
 		FROM sys_journal WHERE id IN (%s)`, strings.Join(cond, " OR "), quoteAll(ids))
 }
@@ -583,7 +591,7 @@ func (rd *Reader) readChildren(ctx context.Context, jobs []*job) error {
 			parts = append(parts, rd.journalQuery(journals, false))
 		}
 		if len(invs) > 0 {
-			parts = append(parts, fmt.Sprintf(`SELECT id, NULL, '%s', NULL, NULL, NULL,
+			parts = append(parts, fmt.Sprintf(`SELECT id, NULL, '%s', NULL, NULL, NULL, NULL,
 				status, completion_result, last_failure, retry_count, last_failure_related_command_name
 				FROM sys_invocation WHERE id IN (%s)`, invocationRow, quoteAll(invs)))
 		}
