@@ -22,14 +22,7 @@ type scheduleRow struct {
 }
 
 func scheduleRowOf(info interpreter.ScheduleInfo) scheduleRow {
-	row := scheduleRow{ScheduleInfo: info, Runs: runsFilter{IDPrefix: info.Name + ":"}.query("")}
-	for i, f := range info.Recent {
-		if f.RunID != "" && f.State != interpreter.FireSkipped && f.State != interpreter.FireBuffered {
-			row.LastRun = &info.Recent[i]
-			break
-		}
-	}
-	return row
+	return scheduleRow{ScheduleInfo: info, LastRun: info.LastRun(), Runs: runsFilter{IDPrefix: info.Name + ":"}.query("")}
 }
 
 type schedulesData struct {
