@@ -63,13 +63,14 @@ var ErrRefused = errors.New("refused")
 type RefusedError struct {
 	// Code is like an HTTP status. For a signal: 404 when the run has no
 	// await step for it, 400 when the payload fails the step's schema,
-	// 409 when the signal was already delivered.
+	// 409 when the signal was already delivered. For a schedule: 404
+	// when there is none of the name.
 	Code int
 	// Message is the reason, as Restate or the run gave it.
 	Message string
-	// ByRun is true when the run itself refused; false when Restate did
-	// (no such handler: the registered endpoint predates it; a malformed
-	// callback id).
+	// ByRun is true when the run (or the schedule) itself refused; false
+	// when Restate did (no such handler: the registered endpoint predates
+	// it; a malformed callback id).
 	ByRun bool
 }
 

@@ -293,6 +293,10 @@ type RunPage struct {
 // a page read every run it keeps.
 const definitionScan = 500
 
+// definitionBatch is how many runs a listing by definition reads the
+// status of at a time.
+const definitionBatch = 100
+
 // List returns a page of runs, newest first, with each run's status.
 // Filtering by definition reads at most 500 runs per page, so a page may
 // hold fewer runs than Limit and still have a NextPageToken.
@@ -330,23 +334,37 @@ func (c *Client) List(ctx context.Context, opts ListOptions) (*RunPage, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The runs are read in batches of a few queries each: a page's runs
+	// in one, and by definition, until the page is full, definitionBatch
+	// at a time.
 	reader := runstatus.NewReader(c.admin)
 	page := &RunPage{Runs: []*Run{}}
-	for i, ref := range listed {
-		if len(page.Runs) == limit {
-			page.NextPageToken = pageToken(listed[i-1])
-			break
+	for rest := listed; len(rest) > 0 && page.NextPageToken == ""; {
+		n := limit - len(page.Runs)
+		if opts.Definition != "" {
+			n = max(n, definitionBatch)
 		}
-		run, err := reader.FetchInvocation(ctx, ref.WorkflowID, ref.InvocationID)
+		batch := rest[:min(n, len(rest))]
+		rest = rest[len(batch):]
+		runs, err := reader.FetchListed(ctx, batch)
 		if err != nil {
 			return nil, err
 		}
-		if opts.Definition == "" || run.Definition == opts.Definition {
-			page.Runs = append(page.Runs, run)
+		for i, run := range runs {
+			if len(page.Runs) == limit {
+				page.NextPageToken = pageToken(batch[i-1].Cursor)
+				break
+			}
+			if opts.Definition == "" || run.Definition == opts.Definition {
+				page.Runs = append(page.Runs, run)
+			}
+		}
+		if len(page.Runs) == limit && page.NextPageToken == "" && len(rest) > 0 {
+			page.NextPageToken = pageToken(batch[len(batch)-1].Cursor)
 		}
 	}
 	if page.NextPageToken == "" && len(listed) == scan {
-		page.NextPageToken = pageToken(listed[len(listed)-1])
+		page.NextPageToken = pageToken(listed[len(listed)-1].Cursor)
 	}
 	return page, nil
 }

@@ -2,6 +2,7 @@ package client
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	restate "github.com/restatedev/sdk-go"
@@ -11,7 +12,10 @@ import (
 )
 
 // scheduleRequest calls a handler of the schedule object name. Changes
-// carry the deploy token (WithDeployToken), as deploys do.
+// carry the deploy token (WithDeployToken), as deploys do. A request the
+// schedule (or Restate) turns down is a *RefusedError: 404 for a schedule
+// that does not exist, 400 for a spec that does not check, 401 or 403
+// for a change without the deploy token the endpoint asks for.
 func scheduleRequest[I, O any](ctx context.Context, c *Client, name, handler string, change bool, in I) (*O, error) {
 	var opts []ingress.RequestOption
 	if change {
@@ -20,10 +24,14 @@ func scheduleRequest[I, O any](ctx context.Context, c *Client, name, handler str
 	ctx, cancel := c.bounded(ctx)
 	defer cancel()
 	out, err := ingress.Object[I, O](c.ingress, interpreter.ScheduleService, name, handler).Request(ctx, in, opts...)
-	if err != nil {
-		return nil, c.unreachable(err)
+	var answer ingress.Error
+	switch {
+	case err == nil:
+		return &out, nil
+	case errors.As(err, &answer):
+		return nil, &RefusedError{Code: int(answer.Code()), Message: answer.Message(), ByRun: answer.IsInvocationError()}
 	}
-	return &out, nil
+	return nil, c.unreachable(err)
 }
 
 // CreateSchedule stores a new schedule and arms its first fire. A spec

@@ -126,6 +126,17 @@ type ScheduleInfo struct {
 	Generation uint64         `json:"generation"`
 }
 
+// LastRun is the newest fire that started a run, nil if none did: fires
+// skipped or still buffered by the overlap policy started none.
+func (info ScheduleInfo) LastRun() *Fire {
+	for i, f := range info.Recent {
+		if f.RunID != "" && f.State != FireSkipped && f.State != FireBuffered {
+			return &info.Recent[i]
+		}
+	}
+	return nil
+}
+
 // BackfillRequest is the input of Backfill: the fires of [From, To].
 type BackfillRequest struct {
 	From time.Time `json:"from"`

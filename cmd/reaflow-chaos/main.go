@@ -20,7 +20,7 @@ func main() {
 func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("reaflow-chaos", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	short := fs.Bool("short", false, "the CI size: 100 runs, 12 in flight, 20 endpoint kills, 2 server restarts, unless given")
+	short := fs.Bool("short", false, "the CI size: 100 runs, 12 in flight, 20 endpoint kills, 2 server restarts, 2 schedules, unless given")
 	preset := chaos.Long()
 	cfg := preset
 	fs.StringVar(&cfg.Reaflow, "reaflow", "", "the reaflow `binary` the endpoints run (default: build ./cmd/reaflow)")
@@ -37,6 +37,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.DurationVar(&cfg.DrainTimeout, "drain-timeout", preset.DrainTimeout, "after the submission, how long runs may take to finish before they count as stuck")
 	fs.StringVar(&cfg.WorkDir, "workdir", "", "directory for the server's data and the logs (default: a temporary one, kept only on failure)")
 	fs.BoolVar(&cfg.Keep, "keep", false, "keep the work directory after a soak that passed")
+	fs.IntVar(&cfg.Schedules, "schedules", preset.Schedules, "schedules firing every second during the soak, checked at the end")
 	fs.BoolVar(&cfg.Strict, "strict", false, "fail on problems of known issues too (a bounded retry budget used up by crashes)")
 	alwaysReplay := fs.Bool("always-replay", false, "have restate-server suspend every invocation whenever it waits, so every step is also reached by replay")
 	quiet := fs.Bool("quiet", false, "no progress lines, only the report")
@@ -104,6 +105,7 @@ func applyShort(fs *flag.FlagSet, cfg *chaos.Config) {
 		"server-restarts": func() { cfg.ServerRestarts = s.ServerRestarts },
 		"fault-rate":      func() { cfg.FaultRate = s.FaultRate },
 		"drain-timeout":   func() { cfg.DrainTimeout = s.DrainTimeout },
+		"schedules":       func() { cfg.Schedules = s.Schedules },
 	} {
 		if !given[name] {
 			set()

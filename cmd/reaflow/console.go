@@ -7,8 +7,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
-	"strings"
 	"time"
 
 	"github.com/reaflow/reaflow/client"
@@ -30,9 +28,11 @@ reaflow console --listen 0.0.0.0:7070 --token-file /run/secrets/console-token`)
 	listen := fs.String("listen", c.m.env("REAFLOW_CONSOLE_LISTEN", "127.0.0.1:7070"), "address to serve the console on; beyond loopback it needs a token (env REAFLOW_CONSOLE_LISTEN)")
 	token := fs.String("token", c.m.Getenv("REAFLOW_CONSOLE_TOKEN"), "require this token of every visitor (env REAFLOW_CONSOLE_TOKEN)")
 	tokenFile := fs.String("token-file", "", "read the token from this file (whitespace around it is dropped)")
-	ingress := fs.String("ingress", c.m.env("REAFLOW_INGRESS_URL", "http://127.0.0.1:8080"), "Restate ingress URL, or several comma-separated, tried in order (env REAFLOW_INGRESS_URL)")
-	admin := fs.String("admin", c.m.env("REAFLOW_ADMIN_URL", "http://127.0.0.1:9070"), "Restate admin URL, or several comma-separated, tried in order (env REAFLOW_ADMIN_URL)")
-	restateToken := fs.String("restate-token", c.m.Getenv("REAFLOW_TOKEN"), "bearer token for a secured Restate (env REAFLOW_TOKEN); --token is the console's own")
+	// --token is the console's own; Restate's bearer token is --restate-token.
+	target := c.m.addRestateFlagsNamed(fs, "restate-token")
+	// Redrive and schedule changes go to an endpoint that may take them
+	// only with its deploy token.
+	c.m.addDeployTokenFlag(fs, target)
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -43,15 +43,12 @@ reaflow console --listen 0.0.0.0:7070 --token-file /run/secrets/console-token`)
 		if *token != "" {
 			return usagef("give --token or --token-file, not both")
 		}
-		data, err := os.ReadFile(*tokenFile)
-		if err != nil {
+		var err error
+		if *token, err = readTokenFile("--token-file", *tokenFile); err != nil {
 			return err
 		}
-		if *token = strings.TrimSpace(string(data)); *token == "" {
-			return fmt.Errorf("the token file %s is empty", *tokenFile)
-		}
 	}
-	cl, err := client.New(*ingress, *admin, client.WithToken(*restateToken))
+	cl, err := target.client()
 	if err != nil {
 		return err
 	}

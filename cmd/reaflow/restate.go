@@ -27,15 +27,22 @@ type restateFlags struct {
 // addRestateFlags registers --ingress, --admin and --token on fs, with
 // environment variables as defaults.
 func (m *Main) addRestateFlags(fs *flag.FlagSet) *restateFlags {
+	return m.addRestateFlagsNamed(fs, "token")
+}
+
+// addRestateFlagsNamed is addRestateFlags with Restate's bearer token
+// under another flag name, for a command whose --token is its own.
+func (m *Main) addRestateFlagsNamed(fs *flag.FlagSet, tokenFlag string) *restateFlags {
 	f := &restateFlags{}
 	fs.StringVar(&f.ingress, "ingress", m.env("REAFLOW_INGRESS_URL", "http://127.0.0.1:8080"), "Restate ingress URL, or several comma-separated (the nodes of a cluster), tried in order (env REAFLOW_INGRESS_URL)")
 	fs.StringVar(&f.admin, "admin", m.env("REAFLOW_ADMIN_URL", "http://127.0.0.1:9070"), "Restate admin URL, or several comma-separated, tried in order (env REAFLOW_ADMIN_URL)")
-	fs.StringVar(&f.token, "token", m.Getenv("REAFLOW_TOKEN"), "bearer token for a secured Restate (env REAFLOW_TOKEN)")
+	fs.StringVar(&f.token, tokenFlag, m.Getenv("REAFLOW_TOKEN"), "bearer token for a secured Restate (env REAFLOW_TOKEN)")
 	return f
 }
 
 // addDeployTokenFlag registers --deploy-token-file on fs, for the
-// commands that change what an endpoint runs (deploy, schedule changes):
+// commands that change what an endpoint runs (deploy, schedule changes,
+// redrive, the console's actions):
 // their client sends the endpoint's deploy token, from the file or else
 // from REAFLOW_DEPLOY_TOKEN.
 func (m *Main) addDeployTokenFlag(fs *flag.FlagSet, f *restateFlags) {

@@ -264,11 +264,8 @@ reaflow schedule list --json`)
 			next = joinTimes(info.NextFires[:min(2, len(info.NextFires))])
 		}
 		last, state := "-", "-"
-		for _, f := range info.Recent {
-			if f.RunID != "" && f.State != interpreter.FireSkipped && f.State != interpreter.FireBuffered {
-				last, state = f.RunID, f.State
-				break
-			}
+		if f := info.LastRun(); f != nil {
+			last, state = f.RunID, f.State
 		}
 		paused := "no"
 		if info.Spec.Paused {

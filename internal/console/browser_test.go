@@ -150,7 +150,7 @@ const (
 // A person opens the runs page, finds the order waiting for approval,
 // opens it, sees its graph coloured by state, approves it through the
 // signal form and watches it finish; then redrives a failed order from
-// its page.
+// its page; then pauses a schedule from the schedules page.
 func TestBrowser(t *testing.T) {
 	ctx := newChrome(t)
 	h, err := console.New(cl)
@@ -224,6 +224,24 @@ func TestBrowser(t *testing.T) {
 	lineage, err := chromedp.Run(ctx, chromedp.Nodes(fmt.Sprintf(`#summary a[href="/runs/%s"]`, failed)))
 	require.NoError(t, err)
 	require.Len(t, lineage, 1, "the new run's page links the run it redrives")
+
+	// A schedule, paused from the list.
+	schedule := newSchedule(t)
+	scheduleRow := fmt.Sprintf(`tr[data-schedule=%q]`, schedule)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(srv.URL+"/schedules"),
+		chromedp.WaitVisible(scheduleRow),
+		chromedp.SendKeys(scheduleRow+` form.pause input[name="note"]`, "quiet hours"),
+		chromedp.Click(scheduleRow+` form.pause button[type=submit]`),
+		chromedp.WaitVisible(`p.notice`),
+		chromedp.WaitVisible(`#schedule[data-state="paused"]`),
+	))
+	notice, err = chromedp.Run(ctx, chromedp.Text(`p.notice`))
+	require.NoError(t, err)
+	require.Contains(t, notice, "paused schedule "+schedule)
+	paused, err := chromedp.Run(ctx, chromedp.Text(`#schedule-state`))
+	require.NoError(t, err)
+	require.Equal(t, "paused", strings.TrimSpace(paused))
 }
 
 // screenshot saves the page to docs/ when REAFLOW_UPDATE_SCREENSHOTS is

@@ -139,6 +139,15 @@ func TestRunPageAndSignal(t *testing.T) {
 }</pre>`)
 	assert.Contains(t, page, `id="step-output"`)
 	assert.Contains(t, page, `id="run-output"`)
+	// When the step ran, from the times Restate wrote its journal entries.
+	charge := run.Steps[1]
+	require.Equal(t, "charge", charge.ID)
+	require.NotNil(t, charge.StartedAt)
+	require.NotNil(t, charge.EndedAt)
+	assert.Contains(t, page, "<dt>Started</dt><dd>"+charge.StartedAt.UTC().Format("2006-01-02 15:04:05.000 UTC")+"</dd>")
+	assert.Contains(t, page, "<dt>Ended</dt><dd>"+charge.EndedAt.UTC().Format("2006-01-02 15:04:05.000 UTC")+"</dd>")
+	assert.Contains(t, page, "<dt>Took</dt><dd>")
+	assert.Regexp(t, `id="step-charge"[^>]*>\s*<a[^>]*>.*</a>\s*<div class="step-note">took `, page)
 	assert.NotContains(t, page, "Cancel run", "a finished run offers no cancel")
 	assert.Equal(t, run.WorkflowID, id)
 

@@ -173,7 +173,20 @@ func stepNote(st *client.StepStatus) string {
 	if st.Until != nil {
 		parts = append(parts, "until "+st.Until.UTC().Format(time.TimeOnly))
 	}
+	if took, ok := stepTook(st); ok {
+		parts = append(parts, "took "+humanDuration(took))
+	}
 	return strings.Join(parts, "; ")
+}
+
+// stepTook is how long a finished step took, from its first journal
+// entry to the result that finished it; false for a step that journaled
+// nothing or has not finished.
+func stepTook(st *client.StepStatus) (time.Duration, bool) {
+	if st.StartedAt == nil || st.EndedAt == nil {
+		return 0, false
+	}
+	return st.EndedAt.Sub(*st.StartedAt), true
 }
 
 // loopsAround returns the foreach steps around the step id, outermost

@@ -8,8 +8,11 @@ import (
 	"html/template"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/reaflow/reaflow/client"
 )
 
 type sessionKey struct{}
@@ -19,14 +22,26 @@ func withSession(ctx context.Context, session string) context.Context {
 }
 
 var funcs = template.FuncMap{
-	"stateClass": stateClass,
-	"ago":        ago,
-	"clock":      clock,
-	"duration":   humanDuration,
-	"json":       prettyJSON,
-	"add":        func(a, b int) int { return a + b },
-	"lines":      func(s string) []string { return strings.Split(s, "\n") },
+	"stateClass":  stateClass,
+	"ago":         ago,
+	"clock":       clock,
+	"duration":    humanDuration,
+	"json":        prettyJSON,
+	"add":         func(a, b int) int { return a + b },
+	"lines":       func(s string) []string { return strings.Split(s, "\n") },
+	"fireClass":   fireClass,
+	"args":        func(v ...any) []any { return v },
+	"clockMillis": func(t *time.Time) string { return t.UTC().Format("2006-01-02 15:04:05.000 UTC") },
+	"took": func(st *client.StepStatus) string {
+		if d, ok := stepTook(st); ok {
+			return humanDuration(d)
+		}
+		return ""
+	},
 }
+
+// partials are the templates every page is parsed with.
+var partials = []string{"layout", "graph", "schedule-actions"}
 
 // parsePages parses each page with the layout: one template set per
 // page, so that each defines its own "content" and "live".
@@ -38,10 +53,17 @@ func parsePages() (map[string]*template.Template, error) {
 	pages := map[string]*template.Template{}
 	for _, e := range names {
 		name := strings.TrimSuffix(e.Name(), ".html")
-		if name == "layout" || name == "graph" {
+		if slices.Contains(partials, name) {
 			continue
 		}
-		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, "templates/layout.html", "templates/graph.html", path.Join("templates", e.Name()))
+		// The page comes last: its definitions replace the layout's
+		// defaults ({{block}}).
+		var files []string
+		for _, p := range partials {
+			files = append(files, path.Join("templates", p+".html"))
+		}
+		files = append(files, path.Join("templates", e.Name()))
+		t, err := template.New(name).Funcs(funcs).ParseFS(templateFiles, files...)
 		if err != nil {
 			return nil, err
 		}
@@ -53,7 +75,8 @@ func parsePages() (map[string]*template.Template, error) {
 // page is what every page's template gets.
 type page struct {
 	Title string
-	// Nav is the section the page belongs to: "runs" or "definitions".
+	// Nav is the section the page belongs to: "runs", "definitions" or
+	// "schedules".
 	Nav  string
 	CSRF string
 	// Error is a failed request or action, shown as the CLI shows it.

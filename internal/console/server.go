@@ -94,6 +94,11 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("POST /runs/{id}/redrive", s.redrive)
 	s.mux.HandleFunc("GET /definitions", s.definitionsPage)
 	s.mux.HandleFunc("GET /definitions/{name}", s.definitionPage)
+	s.mux.HandleFunc("GET /schedules", s.schedulesPage)
+	s.mux.HandleFunc("GET /schedules/{name}", s.schedulePage)
+	s.mux.HandleFunc("POST /schedules/{name}/pause", s.pauseSchedule)
+	s.mux.HandleFunc("POST /schedules/{name}/resume", s.resumeSchedule)
+	s.mux.HandleFunc("POST /schedules/{name}/trigger", s.triggerSchedule)
 }
 
 const (

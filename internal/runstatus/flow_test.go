@@ -407,9 +407,12 @@ func TestStatusOfARetryingBranch(t *testing.T) {
 	assert.Equal(t, []string{"open done"}, states(run.Steps[0].Branches[0].Steps))
 }
 
-// countingQuerier counts queries, and those that read child invocations.
+// countingQuerier counts queries, and those that read child invocations:
+// those that read journals or invocations by id and do not name the run's
+// own invocation.
 type countingQuerier struct {
 	runstatus.Querier
+	run               string
 	mu                sync.Mutex
 	queries, children int
 }
@@ -417,7 +420,8 @@ type countingQuerier struct {
 func (q *countingQuerier) Query(ctx context.Context, sql string) ([]map[string]any, error) {
 	q.mu.Lock()
 	q.queries++
-	if strings.Contains(sql, "FROM sys_journal WHERE id IN") || strings.Contains(sql, "FROM sys_invocation WHERE id IN") {
+	byID := strings.Contains(sql, "FROM sys_journal WHERE id IN") || strings.Contains(sql, "FROM sys_invocation WHERE id IN")
+	if byID && !strings.Contains(sql, "'"+q.run+"'") {
 		q.children++
 	}
 	q.mu.Unlock()
@@ -431,8 +435,8 @@ func TestReaderReadsFinishedChildrenOnce(t *testing.T) {
 	  {"id": "both", "parallel": {"branches": {"a": [{"id": "x", "activity": "echo"}], "b": [{"id": "y", "activity": "echo"}]}}},
 	  {"id": "each", "foreach": {"items": "[1, 2, 3]", "steps": [{"id": "z", "activity": "echo"}]}}
 	]}`, nil)
-	await(t, runstatus.NewReader(stack.Restate), id, "done", isDone)
-	q := &countingQuerier{Querier: stack.Restate}
+	done := await(t, runstatus.NewReader(stack.Restate), id, "done", isDone)
+	q := &countingQuerier{Querier: stack.Restate, run: done.InvocationID}
 	reader := runstatus.NewReader(q)
 	first, err := reader.Fetch(t.Context(), id)
 	require.NoError(t, err)
@@ -488,4 +492,69 @@ func TestStatusOfAChildRun(t *testing.T) {
 	signal(t, id+".sub", "go", `1`)
 	run = await(t, reader, id, "done", isDone)
 	assert.Equal(t, []string{"sub done", "after done"}, states(run.Steps))
+}
+
+// A listing's runs are read as Fetch reads each, in a few queries for
+// them all: one for their journals, one for the lineage of the failed
+// ones, one per level of child invocations.
+func TestFetchListedReadsTheRunsInAFewQueries(t *testing.T) {
+	ids := []string{
+		start(t, `{"name": "listed-branches", "steps": [
+		  {"id": "both", "parallel": {"branches": {"a": [{"id": "x", "activity": "echo"}], "b": [{"id": "y", "activity": "echo"}]}}}
+		]}`, nil),
+		start(t, `{"name": "listed-items", "steps": [{"id": "each", "foreach": {"items": "[1, 2, 3]", "steps": [{"id": "z", "activity": "echo"}]}}]}`, nil),
+		start(t, `{"name": "listed-failed", "steps": [{"id": "no", "activity": "failWith", "with": {"code": "nope"}}]}`, nil),
+		start(t, `{"name": "listed-waiting", "steps": [{"id": "wait", "await": {"signal": "go"}}]}`, nil),
+	}
+	want := map[string]*runstatus.Run{}
+	for i, id := range ids {
+		cond := isFinished
+		if i == 3 {
+			cond = func(r *runstatus.Run) bool { return r.State == runstatus.Waiting }
+		}
+		want[id] = await(t, runstatus.NewReader(stack.Restate), id, "settled", cond)
+	}
+
+	listed, err := runstatus.ListRuns(t.Context(), stack.Restate, runstatus.RunFilter{IDPrefix: t.Name() + "-"}, 10)
+	require.NoError(t, err)
+	require.Len(t, listed, len(ids))
+	q := &countingQuerier{Querier: stack.Restate}
+	runs, err := runstatus.NewReader(q).FetchListed(t.Context(), listed)
+	require.NoError(t, err)
+	assert.Equal(t, 3, q.queries, "journals, lineage, the parallel step's branches")
+	for i, run := range runs {
+		assert.Equal(t, listed[i].WorkflowID, run.WorkflowID)
+		assert.Equal(t, want[run.WorkflowID], run)
+	}
+}
+
+// Each step that journals something says when it started and ended, from
+// the times Restate wrote its entries; one step starts after the one
+// before it ended.
+func TestStepTimes(t *testing.T) {
+	id := start(t, `{"name": "timed", "steps": [
+	  {"id": "first", "activity": "echo"},
+	  {"id": "label", "set": {"x": 1}},
+	  {"id": "nap", "sleep": "50ms"},
+	  {"id": "last", "activity": "echo"},
+	  {"id": "wait", "await": {"signal": "go"}}
+	]}`, nil)
+	run := await(t, runstatus.NewReader(stack.Restate), id, "waiting for the signal", func(r *runstatus.Run) bool { return r.Steps[4].State == runstatus.Waiting })
+	first, label, nap, last, wait := run.Steps[0], run.Steps[1], run.Steps[2], run.Steps[3], run.Steps[4]
+	for _, st := range []runstatus.StepStatus{first, nap, last} {
+		require.NotNil(t, st.StartedAt, st.ID)
+		require.NotNil(t, st.EndedAt, st.ID)
+		assert.False(t, st.EndedAt.Before(*st.StartedAt), st.ID)
+		assert.False(t, st.StartedAt.Before(run.CreatedAt.Add(-time.Second)), st.ID)
+	}
+	assert.Nil(t, label.StartedAt, "a set step journals nothing")
+	assert.False(t, nap.StartedAt.Before(*first.EndedAt))
+	assert.False(t, last.StartedAt.Before(*nap.EndedAt))
+	require.NotNil(t, wait.StartedAt, "the await's promise is journaled")
+	assert.Nil(t, wait.EndedAt, "still waiting")
+
+	signal(t, id, "go", `null`)
+	run = await(t, runstatus.NewReader(stack.Restate), id, "done", isDone)
+	require.NotNil(t, run.Steps[4].EndedAt)
+	assert.False(t, run.Steps[4].EndedAt.Before(*run.Steps[4].StartedAt))
 }

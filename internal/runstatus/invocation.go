@@ -136,9 +136,16 @@ type Cursor struct {
 	InvocationID string
 }
 
-// ListRuns returns the workflow ids of at most limit runs that match f,
-// newest first, each with its place in the listing.
-func ListRuns(ctx context.Context, q Querier, f RunFilter, limit int) ([]Cursor, error) {
+// Listed is a run ListRuns found: its place in the listing, and its
+// invocation, from which Reader.FetchListed goes on.
+type Listed struct {
+	Cursor
+	invocation map[string]any
+}
+
+// ListRuns returns at most limit runs that match f, newest first, each
+// with its place in the listing.
+func ListRuns(ctx context.Context, q Querier, f RunFilter, limit int) ([]Listed, error) {
 	where := []string{"target_service_name = " + quote(interpreter.WorkflowService), "target_handler_name = 'Run'"}
 	switch {
 	case f.Finished == nil:
@@ -164,14 +171,14 @@ func ListRuns(ctx context.Context, q Querier, f RunFilter, limit int) ([]Cursor,
 		at := quote(c.CreatedAt)
 		where = append(where, fmt.Sprintf("(created_at < %s OR created_at = %s AND target_service_key < %s)", at, at, quote(c.WorkflowID)))
 	}
-	rows, err := q.Query(ctx, fmt.Sprintf("SELECT id, target_service_key, created_at FROM sys_invocation WHERE %s ORDER BY created_at DESC, target_service_key DESC LIMIT %d",
-		strings.Join(where, " AND "), limit))
+	rows, err := q.Query(ctx, fmt.Sprintf("SELECT %s FROM sys_invocation WHERE %s ORDER BY created_at DESC, target_service_key DESC LIMIT %d",
+		invocationColumns, strings.Join(where, " AND "), limit))
 	if err != nil {
 		return nil, err
 	}
-	runs := make([]Cursor, len(rows))
+	runs := make([]Listed, len(rows))
 	for i, row := range rows {
-		runs[i] = Cursor{CreatedAt: str(row["created_at"]), WorkflowID: str(row["target_service_key"]), InvocationID: str(row["id"])}
+		runs[i] = Listed{Cursor: Cursor{CreatedAt: str(row["created_at"]), WorkflowID: str(row["target_service_key"]), InvocationID: str(row["id"])}, invocation: row}
 	}
 	return runs, nil
 }

@@ -72,6 +72,8 @@ type command struct {
 	indexes      []int
 	// signal is the signal an await waits for.
 	signal string
+	// at is when Restate appended the command to the journal.
+	at time.Time
 }
 
 // result is how a command (or the invocation) completed.
@@ -88,6 +90,8 @@ type result struct {
 	value []byte
 	// block is a block call's result, when it was read.
 	block *blockOutcome
+	// at is when Restate appended the result to the journal.
+	at time.Time
 }
 
 // blockOutcome is what a block invocation returned: how many items (or
@@ -199,7 +203,9 @@ func (j *journal) add(rows []map[string]any, services services) error {
 		if err := j.parse(row, services); err != nil {
 			return fmt.Errorf("journal entry %v: %w", row["index"], err)
 		}
-		for _, c := range j.cmds[n:] {
+		for k := n; k < len(j.cmds); k++ {
+			c := &j.cmds[k]
+			c.at = timestamp(row["appended_at"])
 			if c.completion != 0 {
 				j.kinds[c.completion] = c.kind
 			}
@@ -261,7 +267,7 @@ func (j *journal) parse(row map[string]any, svc services) error {
 		}
 		j.output = &res
 	case strings.HasPrefix(entryType, "Notification: "):
-		j.notification(&lite, &full)
+		j.notification(&lite, &full, timestamp(row["appended_at"]))
 	}
 	return nil
 }
@@ -309,7 +315,7 @@ func callCommand(lite, full *callEntry, svc services) command {
 	return cmd
 }
 
-func (j *journal) notification(lite, full *journalRow) {
+func (j *journal) notification(lite, full *journalRow, at time.Time) {
 	n := &lite.Notification
 	var kind cmdKind
 	if n.ID.CompletionID != nil {
@@ -322,6 +328,7 @@ func (j *journal) notification(lite, full *journalRow) {
 	if s := full.Notification.Signal; s != nil {
 		res = decodeResult(s.Result, 0)
 	}
+	res.at = at
 	switch {
 	case n.ID.CompletionID != nil:
 		if string(n.Result) == `"InvocationId"` {

@@ -207,16 +207,24 @@ func jsonOrNull(b []byte) json.RawMessage {
 	return json.RawMessage(b)
 }
 
-// RedrivenAs returns the id of the run that redrives the run, or "".
-func RedrivenAs(ctx context.Context, q Querier, workflowID string) (string, error) {
-	rows, err := q.Query(ctx, fmt.Sprintf(`SELECT value_utf8 FROM state WHERE service_name = '%s' AND service_key = %s AND key = '%s'`,
-		interpreter.LineageService, quote(workflowID), interpreter.LineageRedrivenAs))
-	if err != nil || len(rows) == 0 {
-		return "", err
+// redrivenAs returns the ids of the runs that redrive the runs, by the
+// workflow id of the run each redrives, in one query per maxIDsPerQuery
+// runs.
+func redrivenAs(ctx context.Context, q Querier, workflowIDs []string) (map[string]string, error) {
+	redriven := map[string]string{}
+	for batch := range chunks(workflowIDs, maxIDsPerQuery) {
+		rows, err := q.Query(ctx, fmt.Sprintf(`SELECT service_key, value_utf8 FROM state WHERE service_name = '%s' AND key = '%s' AND service_key IN (%s)`,
+			interpreter.LineageService, interpreter.LineageRedrivenAs, quoteAll(batch)))
+		if err != nil {
+			return nil, err
+		}
+		for _, row := range rows {
+			var id string
+			if err := json.Unmarshal([]byte(str(row["value_utf8"])), &id); err != nil {
+				return nil, fmt.Errorf("lineage of %s: %w", str(row["service_key"]), err)
+			}
+			redriven[str(row["service_key"])] = id
+		}
 	}
-	var id string
-	if err := json.Unmarshal([]byte(str(rows[0]["value_utf8"])), &id); err != nil {
-		return "", fmt.Errorf("lineage of %s: %w", workflowID, err)
-	}
-	return id, nil
+	return redriven, nil
 }

@@ -74,6 +74,9 @@ type Run struct {
 	// that redrives this one.
 	RedriveOf  string `json:"redriveOf,omitempty"`
 	RedrivenAs string `json:"redrivenAs,omitempty"`
+	// Schedule is the schedule whose fire (or trigger, or backfill)
+	// started the run, as Restate records who invoked it.
+	Schedule string `json:"schedule,omitempty"`
 }
 
 // StepStatus is the status of one step of a run. Steps that hold others
@@ -102,6 +105,14 @@ type StepStatus struct {
 	Until *time.Time `json:"until,omitempty"`
 	// Deadline is when the step's timeout expires.
 	Deadline *time.Time `json:"deadline,omitempty"`
+	// StartedAt is when the step's first journal entry was written (an
+	// activity's Run, a timer, a call); EndedAt when the result that
+	// finished it was. Steps that journal nothing (set, fail, return, a
+	// step skipped or reused) have neither; a step in progress has no
+	// EndedAt. They are not in the JSON form (status --json) yet, whose
+	// shape the CLI's golden tests pin.
+	StartedAt *time.Time `json:"-"`
+	EndedAt   *time.Time `json:"-"`
 	// ChildRun is the workflow id of a workflow step's child run.
 	ChildRun string `json:"childRun,omitempty"`
 	// Reused is true for a step of a redrive that did not run: its output
@@ -183,6 +194,10 @@ type Reader struct {
 	// programs holds each run's compiled definition by invocation id; nil
 	// for a run whose definition the server refused.
 	programs map[string]*plan
+	// compiled holds the compiled definitions by their file name and
+	// text, so that the many runs of one definition a listing reads
+	// compile it once.
+	compiled map[string]*plan
 	// journals holds what has been read of each invocation's journal.
 	journals map[string]*journal
 	// redriveOf holds, by invocation id, the run a run redrives; reused
@@ -193,10 +208,16 @@ type Reader struct {
 
 // NewReader returns a Reader that queries q.
 func NewReader(q Querier) *Reader {
-	return &Reader{q: q, programs: map[string]*plan{}, journals: map[string]*journal{}, redriveOf: map[string]string{}, reused: map[string]map[string]bool{}}
+	return &Reader{q: q, programs: map[string]*plan{}, compiled: map[string]*plan{}, journals: map[string]*journal{},
+		redriveOf: map[string]string{}, reused: map[string]map[string]bool{}}
 }
 
 var reaflowServices = services{workflow: interpreter.WorkflowService, block: interpreter.BlockService, dedup: interpreter.DedupService, lineage: interpreter.LineageService}
+
+// invocationColumns are the columns of a run's invocation that status
+// reads.
+const invocationColumns = `id, target_service_key, status, completion_result, completion_failure, last_failure,
+	retry_count, last_failure_related_command_name, created_at, modified_at, invoked_by_service_name, invoked_by_target`
 
 // Fetch returns the status of the run with the given workflow id. It reads
 // the run's invocation and journal, then the journals of the child
@@ -207,30 +228,99 @@ func (rd *Reader) Fetch(ctx context.Context, workflowID string) (*Run, error) {
 		interpreter.WorkflowService, quote(workflowID)))
 }
 
-// FetchInvocation is Fetch for a run whose invocation id is known, as
-// ListRuns gives it: Restate finds an invocation by its id without
-// scanning the others, which a listing page of many runs notices.
+// FetchInvocation is Fetch for a run whose invocation id is known:
+// Restate finds an invocation by its id without scanning the others.
 func (rd *Reader) FetchInvocation(ctx context.Context, workflowID, invocationID string) (*Run, error) {
 	return rd.fetch(ctx, workflowID, "id = "+quote(invocationID))
 }
 
 func (rd *Reader) fetch(ctx context.Context, workflowID, where string) (*Run, error) {
-	rows, err := rd.q.Query(ctx, `SELECT id, status, completion_result, completion_failure, last_failure,
-		retry_count, last_failure_related_command_name, created_at, modified_at
-		FROM sys_invocation WHERE `+where)
+	rows, err := rd.q.Query(ctx, `SELECT `+invocationColumns+` FROM sys_invocation WHERE `+where)
 	if err != nil {
 		return nil, err
 	}
 	if len(rows) == 0 {
 		return nil, fmt.Errorf("%w %q", ErrNotFound, workflowID)
 	}
-	row := rows[0]
+	runs, err := rd.read(ctx, rows[:1])
+	if err != nil {
+		return nil, fmt.Errorf("run %q: %w", workflowID, err)
+	}
+	return runs[0], nil
+}
+
+// FetchListed returns the status of the runs ListRuns found, in its
+// order, as Fetch does for one, in a number of queries that does not grow
+// with the runs (up to maxIDsPerQuery of them): ListRuns read their
+// invocations already; one query reads their journals, one the lineage of
+// the failed ones, and one each level of the child invocations their
+// parallel and foreach steps started.
+func (rd *Reader) FetchListed(ctx context.Context, listed []Listed) ([]*Run, error) {
+	rows := make([]map[string]any, len(listed))
+	for i, l := range listed {
+		rows[i] = l.invocation
+	}
+	return rd.read(ctx, rows)
+}
+
+// read returns the status of the runs whose invocation rows (of
+// invocationColumns) are given.
+func (rd *Reader) read(ctx context.Context, rows []map[string]any) ([]*Run, error) {
+	runs := make([]*Run, len(rows))
+	invs := make([]*invocation, len(rows))
+	ids := make([]string, len(rows))
+	var failed []string
+	for i, row := range rows {
+		runs[i], invs[i] = runOf(row)
+		ids[i] = runs[i].InvocationID
+		if runs[i].State == Failed {
+			// Only a failed run can be redriven.
+			failed = append(failed, runs[i].WorkflowID)
+		}
+	}
+	if err := rd.readRunJournals(ctx, ids); err != nil {
+		return nil, err
+	}
+	redriven, err := redrivenAs(ctx, rd.q, failed)
+	if err != nil {
+		return nil, err
+	}
+	var fetches []*fetch
+	for i, run := range runs {
+		run.RedrivenAs = redriven[run.WorkflowID]
+		if f := rd.walk(run, invs[i]); f != nil {
+			fetches = append(fetches, f)
+		}
+	}
+	for {
+		var jobs []*job
+		for _, f := range fetches {
+			jobs = append(jobs, f.jobs...)
+			f.jobs = nil
+		}
+		if len(jobs) == 0 {
+			break
+		}
+		if err := rd.readChildren(ctx, jobs); err != nil {
+			return nil, err
+		}
+	}
+	for _, f := range fetches {
+		f.finish()
+	}
+	return runs, nil
+}
+
+// runOf is the run an invocation row describes, before its journal is
+// read.
+func runOf(row map[string]any) (*Run, *invocation) {
 	run := &Run{
-		WorkflowID:    workflowID,
+		WorkflowID:    str(row["target_service_key"]),
 		InvocationID:  str(row["id"]),
 		RestateStatus: str(row["status"]),
 		CreatedAt:     timestamp(row["created_at"]),
 		UpdatedAt:     timestamp(row["modified_at"]),
+		Schedule:      firedBy(str(row["invoked_by_service_name"]), str(row["invoked_by_target"])),
 	}
 	inv := invocationOf(row)
 	switch {
@@ -243,26 +333,36 @@ func (rd *Reader) fetch(ctx context.Context, workflowID, where string) (*Run, er
 	default:
 		run.State = Running
 	}
+	return run, inv
+}
 
-	j, p, err := rd.runJournal(ctx, run.InvocationID)
-	if err != nil {
-		return nil, fmt.Errorf("run %q: %w", workflowID, err)
+// firedBy is the schedule whose object started an invocation, from
+// Restate's record of the invoking target ("SERVICE/KEY/HANDLER"); "" for
+// a run started otherwise.
+func firedBy(service, target string) string {
+	if service != interpreter.ScheduleService {
+		return ""
 	}
+	key := strings.TrimPrefix(target, service+"/")
+	if i := strings.LastIndexByte(key, '/'); i >= 0 {
+		key = key[:i]
+	}
+	return key
+}
+
+// walk reads the run's own journal, read by readRunJournals, and returns
+// the fetch that reads the rest; nil when there is nothing to walk.
+func (rd *Reader) walk(run *Run, inv *invocation) *fetch {
+	j, p := rd.journals[run.InvocationID], rd.programs[run.InvocationID]
 	run.RedriveOf = rd.redriveOf[run.InvocationID]
-	if run.State == Failed {
-		// Only a failed run can be redriven.
-		if run.RedrivenAs, err = RedrivenAs(ctx, rd.q, workflowID); err != nil {
-			return nil, err
-		}
-	}
 	if j.rows == 0 {
 		run.JournalGone = true
-		return run, nil
+		return nil
 	}
 	if p == nil {
 		// A definition the server refused has no steps to show; the run's
 		// failure says why.
-		return run, nil
+		return nil
 	}
 	run.Definition, run.Version = p.prog.Name, p.prog.Version
 	inv.journal = j
@@ -275,13 +375,7 @@ func (rd *Reader) fetch(ctx context.Context, workflowID, where string) (*Run, er
 	}
 	f := &fetch{rd: rd, plan: p, run: run, byID: map[string]*StepStatus{}}
 	f.walkRun(inv)
-	for len(f.jobs) > 0 {
-		if err := f.readChildren(ctx); err != nil {
-			return nil, fmt.Errorf("run %q: %w", workflowID, err)
-		}
-	}
-	f.finish()
-	return run, nil
+	return f
 }
 
 // stepError is the part of a run's failure that is about the failed
@@ -326,40 +420,92 @@ func invocationOf(row map[string]any) *invocation {
 	return inv
 }
 
-// runJournal reads the run's journal; the definition comes from its input
-// entry the first time.
-func (rd *Reader) runJournal(ctx context.Context, invocationID string) (*journal, *plan, error) {
-	p, known := rd.programs[invocationID]
-	j := rd.journals[invocationID]
-	if j == nil {
-		j = newJournal()
-	}
-	rows, err := rd.q.Query(ctx, fmt.Sprintf(`SELECT index, entry_type, name, entry_lite_json,
-		CASE WHEN %s THEN entry_json END AS entry_json
-		FROM sys_journal WHERE id = %s ORDER BY index`, fullEntries(j.rows, !known), quote(invocationID)))
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(rows) < j.rows {
-		// The journal is not the one read before: start again.
-		delete(rd.journals, invocationID)
-		return rd.runJournal(ctx, invocationID)
-	}
-	if !known && len(rows) > 0 {
-		for _, row := range rows {
-			if str(row["entry_type"]) == "Command: Input" {
-				if p, err = rd.program(invocationID, str(row["entry_json"])); err != nil {
-					return nil, nil, err
+// readRunJournals reads the journals of the runs' invocations, from the
+// first entry not read yet, in one query per maxIDsPerQuery runs; a run's
+// definition comes from its input entry the first time.
+func (rd *Reader) readRunJournals(ctx context.Context, ids []string) error {
+	for batch := range chunks(ids, maxIDsPerQuery) {
+		rows, err := rd.q.Query(ctx, rd.journalQuery(batch, true)+"\nORDER BY id, index")
+		if err != nil {
+			return err
+		}
+		byID := byInvocation(rows)
+		var again []string
+		for _, id := range batch {
+			rows := byID[id]
+			if j := rd.journals[id]; j != nil && len(rows) < j.rows {
+				// The journal is not the one read before: start again.
+				delete(rd.journals, id)
+				again = append(again, id)
+				continue
+			}
+			if _, known := rd.programs[id]; !known {
+				for _, row := range rows {
+					if str(row["entry_type"]) == "Command: Input" {
+						if _, err := rd.program(id, str(row["entry_json"])); err != nil {
+							return fmt.Errorf("invocation %s: %w", id, err)
+						}
+						break
+					}
 				}
-				break
+			}
+			if err := rd.addJournal(id, rows); err != nil {
+				return err
+			}
+		}
+		if len(again) > 0 {
+			if err := rd.readRunJournals(ctx, again); err != nil {
+				return err
 			}
 		}
 	}
-	if err := j.add(rows, reaflowServices); err != nil {
-		return nil, nil, err
+	return nil
+}
+
+// journalQuery selects the journal entries of the invocations, with the
+// full JSON of the entries status reads (fullEntries) from each
+// journal's first entry not parsed yet; with that of the input entry for
+// runs whose definition is not compiled yet. Its columns are those of a
+// children query (readChildren), the invocation's NULL.
+func (rd *Reader) journalQuery(ids []string, runs bool) string {
+	cond := make([]string, len(ids))
+	for i, id := range ids {
+		from := 0
+		if j := rd.journals[id]; j != nil {
+			from = j.rows
+		}
+		_, known := rd.programs[id]
+		cond[i] = fmt.Sprintf("(id = %s AND %s)", quote(id), fullEntries(from, runs && !known))
 	}
-	rd.journals[invocationID] = j
-	return j, p, nil
+	return fmt.Sprintf(`SELECT id, index, entry_type, name, entry_lite_json,
+		CASE WHEN %s THEN entry_json END AS entry_json, appended_at,
+		NULL AS status, NULL AS completion_result, NULL AS last_failure, NULL AS retry_count, NULL AS last_failure_related_command_name
+		FROM sys_journal WHERE id IN (%s)`, strings.Join(cond, " OR "), quoteAll(ids))
+}
+
+// byInvocation groups query rows by their invocation id, in order.
+func byInvocation(rows []map[string]any) map[string][]map[string]any {
+	byID := map[string][]map[string]any{}
+	for _, row := range rows {
+		id := str(row["id"])
+		byID[id] = append(byID[id], row)
+	}
+	return byID
+}
+
+// addJournal parses the rows of the invocation's journal not parsed yet;
+// rows are all of its entries, in order. Fewer rows than were parsed
+// before mean another journal, parsed anew.
+func (rd *Reader) addJournal(id string, rows []map[string]any) error {
+	j := rd.journals[id]
+	if j == nil || len(rows) < j.rows {
+		j = newJournal()
+	}
+	if err := j.add(rows, reaflowServices); err != nil {
+		return fmt.Errorf("invocation %s: %w", id, err)
+	}
+	rd.journals[id] = j
+	return nil
 }
 
 // fullEntries is the SQL condition for the journal entries whose full JSON
@@ -373,7 +519,7 @@ func fullEntries(from int, input bool) string {
 	if input {
 		cond = "entry_type = 'Command: Input' OR " + cond
 	}
-	return cond
+	return "(" + cond + ")"
 }
 
 // program returns the compiled definition of the run whose journal input
@@ -394,9 +540,13 @@ func (rd *Reader) program(invocationID, entryJSON string) (*plan, error) {
 			rd.reused[invocationID][path] = true
 		}
 	}
-	var p *plan
-	if prog, err := dsl.Load(req.File, []byte(req.Definition)); err == nil {
-		p = newPlan(prog)
+	text := req.File + "\x00" + req.Definition
+	p, compiled := rd.compiled[text]
+	if !compiled {
+		if prog, err := dsl.Load(req.File, []byte(req.Definition)); err == nil {
+			p = newPlan(prog)
+		}
+		rd.compiled[text] = p
 	}
 	rd.programs[invocationID] = p
 	return p, nil
@@ -405,15 +555,13 @@ func (rd *Reader) program(invocationID, entryJSON string) (*plan, error) {
 // maxIDsPerQuery bounds the invocation ids one query names.
 const maxIDsPerQuery = 200
 
-// readChildren reads the child invocations the last level's walks found,
-// in one query per level (of at most maxIDsPerQuery children): the
-// journal entries not read yet of those whose journal is not complete,
-// and the invocation rows of those still running, which say whether
-// Restate is retrying them. Then it walks them; those walks may find more.
-func (f *fetch) readChildren(ctx context.Context) error {
-	jobs := f.jobs
-	f.jobs = nil
-	rd := f.rd
+// readChildren reads the child invocations the last level's walks found
+// (of every run being read), in one query per level (of at most
+// maxIDsPerQuery children): the journal entries not read yet of those
+// whose journal is not complete, and the invocation rows of those still
+// running, which say whether Restate is retrying them. Then it walks
+// them; those walks may find more.
+func (rd *Reader) readChildren(ctx context.Context, jobs []*job) error {
 	var ids []string
 	read, running := map[string]bool{}, map[string]bool{}
 	for _, job := range jobs {
@@ -429,15 +577,10 @@ func (f *fetch) readChildren(ctx context.Context) error {
 	}
 	invocations := map[string]map[string]any{}
 	for batch := range chunks(ids, maxIDsPerQuery) {
-		var journals, invs, cond []string
+		var journals, invs []string
 		for _, id := range batch {
 			if read[id] {
-				from := 0
-				if j := rd.journals[id]; j != nil {
-					from = j.rows
-				}
 				journals = append(journals, id)
-				cond = append(cond, fmt.Sprintf("(id = %s AND %s)", quote(id), fullEntries(from, false)))
 			}
 			if running[id] {
 				invs = append(invs, id)
@@ -445,13 +588,10 @@ func (f *fetch) readChildren(ctx context.Context) error {
 		}
 		var parts []string
 		if len(journals) > 0 {
-			parts = append(parts, fmt.Sprintf(`SELECT id, index, entry_type, name, entry_lite_json,
-				CASE WHEN %s THEN entry_json END AS entry_json,
-				NULL AS status, NULL AS completion_result, NULL AS last_failure, NULL AS retry_count, NULL AS last_failure_related_command_name
-				FROM sys_journal WHERE id IN (%s)`, strings.Join(cond, " OR "), quoteAll(journals)))
+			parts = append(parts, rd.journalQuery(journals, false))
 		}
 		if len(invs) > 0 {
-			parts = append(parts, fmt.Sprintf(`SELECT id, NULL, '%s', NULL, NULL, NULL,
+			parts = append(parts, fmt.Sprintf(`SELECT id, NULL, '%s', NULL, NULL, NULL, NULL,
 				status, completion_result, last_failure, retry_count, last_failure_related_command_name
 				FROM sys_invocation WHERE id IN (%s)`, invocationRow, quoteAll(invs)))
 		}
@@ -459,24 +599,19 @@ func (f *fetch) readChildren(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		byID := map[string][]map[string]any{}
+		var entries []map[string]any
 		for _, row := range rows {
-			id := str(row["id"])
 			if str(row["entry_type"]) == invocationRow {
-				invocations[id] = row
+				invocations[str(row["id"])] = row
 				continue
 			}
-			byID[id] = append(byID[id], row)
+			entries = append(entries, row)
 		}
+		byID := byInvocation(entries)
 		for _, id := range journals {
-			j := rd.journals[id]
-			if j == nil || len(byID[id]) < j.rows {
-				j = newJournal()
+			if err := rd.addJournal(id, byID[id]); err != nil {
+				return err
 			}
-			if err := j.add(byID[id], reaflowServices); err != nil {
-				return fmt.Errorf("invocation %s: %w", id, err)
-			}
-			rd.journals[id] = j
 		}
 	}
 	for _, job := range jobs {

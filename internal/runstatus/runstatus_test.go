@@ -15,7 +15,8 @@ import (
 )
 
 // fakeRestate answers the queries Fetch makes with canned rows shaped
-// like restate 1.7's; a failed run has not been redriven.
+// like restate 1.7's, of the invocation's id; a failed run has not been
+// redriven.
 type fakeRestate struct {
 	invocation map[string]any
 	journal    []map[string]any
@@ -29,6 +30,9 @@ func (f *fakeRestate) Query(_ context.Context, sql string) ([]map[string]any, er
 		}
 		return []map[string]any{f.invocation}, nil
 	case strings.Contains(sql, "FROM sys_journal"):
+		for _, row := range f.journal {
+			row["id"] = f.invocation["id"]
+		}
 		return f.journal, nil
 	case strings.Contains(sql, "FROM state WHERE service_name = '"+interpreter.LineageService+"'"):
 		return nil, nil
@@ -161,7 +165,7 @@ func (j *journalOnce) Query(ctx context.Context, sql string) ([]map[string]any, 
 	rows, err := j.fakeRestate.Query(ctx, sql)
 	if strings.Contains(sql, "FROM sys_journal") {
 		if j.journalReads++; j.journalReads > 1 {
-			rows = append([]map[string]any{{"entry_type": "Command: Input", "entry_lite_json": `{"Command":{"Input":{}}}`, "entry_json": "not json"}}, rows[1:]...)
+			rows = append([]map[string]any{{"id": j.invocation["id"], "entry_type": "Command: Input", "entry_lite_json": `{"Command":{"Input":{}}}`, "entry_json": "not json"}}, rows[1:]...)
 		}
 	}
 	return rows, err

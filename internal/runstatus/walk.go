@@ -266,8 +266,44 @@ func (w *walker) step0(n *node, st *StepStatus) {
 }
 
 // step reads the entries of one step, the next command being its own (or
-// one of the steps inside it).
+// one of the steps inside it), and when it started and ended.
 func (w *walker) step(n *node, st *StepStatus) outcome {
+	from := w.pos
+	o := w.entries(n, st)
+	w.timed(st, w.j.cmds[from:w.pos], o)
+	return o
+}
+
+// timed sets when the step started, its first command's time, and once
+// it has finished, when it ended: the time of the last result of its
+// commands (those of the steps inside it in the same journal included),
+// or of the callback that completed it.
+func (w *walker) timed(st *StepStatus, cmds []command, o outcome) {
+	if len(cmds) == 0 || cmds[0].at.IsZero() {
+		return
+	}
+	start := cmds[0].at
+	st.StartedAt = &start
+	if o == outOpen {
+		st.EndedAt = nil
+		return
+	}
+	var end time.Time
+	if st.EndedAt != nil {
+		end = *st.EndedAt
+	}
+	for _, c := range cmds {
+		if res, ok := w.j.result(c.completion); ok && res.at.After(end) {
+			end = res.at
+		}
+	}
+	if !end.IsZero() {
+		st.EndedAt = &end
+	}
+}
+
+// entries reads the entries of one step.
+func (w *walker) entries(n *node, st *StepStatus) outcome {
 	w.step0(n, st)
 	st.State = Running
 	timeout := -1
@@ -415,6 +451,9 @@ func (w *walker) activity(n *node, s *dsl.ActivityStep, st *StepStatus) outcome 
 	}
 	if s.Callback {
 		res, ok := w.j.signals[signal]
+		if ok && !res.at.IsZero() {
+			st.EndedAt = &res.at
+		}
 		switch {
 		case !ok:
 			return w.inProgress(st, Waiting, "callback "+st.CallbackID)

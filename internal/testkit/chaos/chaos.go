@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	reaflow "github.com/reaflow/reaflow/client"
 	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/testkit/sandbox"
 )
@@ -81,8 +82,17 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.MaxIdleConnsPerHost = 4 * cfg.Concurrency
-	c := &client{ingress: s.server.IngressURL, admin: admin.New(s.server.AdminURL, ""), http: &http.Client{Transport: transport}, watch: w, defs: defs}
+	api, err := reaflow.New(s.server.IngressURL, s.server.AdminURL, reaflow.WithHTTPClient(&http.Client{Transport: transport}))
+	if err != nil {
+		return nil, err
+	}
+	c := &client{ingress: s.server.IngressURL, admin: admin.New(s.server.AdminURL, ""), http: &http.Client{Transport: transport}, watch: w, defs: defs,
+		api: api, ledger: s.providers.Ledger, outages: s.recorder.outages}
 	defer transport.CloseIdleConnections()
+	schedules, err := startSchedules(ctx, api, cfg.Schedules, cfg.Seed)
+	if err != nil {
+		return nil, err
+	}
 
 	// Submission: jobs are planned from the seed and started while there
 	// are free slots, until enough runs are planned and the duration (if
@@ -151,7 +161,7 @@ submit:
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			o := c.driveJob(runCtx, j, s.providers.Ledger)
+			o := c.driveJob(runCtx, j)
 			finished.Add(int64(len(o)))
 			mu.Lock()
 			obs = append(obs, o...)
@@ -162,6 +172,7 @@ submit:
 	logf("submission done after %v; stopping the chaos and bringing every process back up", rep.Submission.Round(time.Millisecond))
 	close(stopChaos)
 	<-monkeyDone
+	chaosEnd := time.Now()
 
 	drainStart := time.Now()
 	drained := make(chan struct{})
@@ -199,6 +210,13 @@ submit:
 		return rep, fmt.Errorf("interrupted: %w", ctx.Err())
 	}
 
+	if len(schedules) > 0 {
+		logf("pausing %d schedules once they have fired after the chaos", len(schedules))
+	}
+	for _, sc := range schedules {
+		sc.finish(ctx, api, s.server, chaosEnd)
+		obs = append(obs, sc.observations()...)
+	}
 	leftovers := settle(ctx, s.server, logf)
 	// The last word on the runs that did not finish.
 	w.refresh(ctx)
@@ -217,6 +235,11 @@ submit:
 		}
 	}
 	rep.Problems = verify(obs, ledger)
+	for _, sc := range schedules {
+		rep.Problems = append(rep.Problems, verifySchedule(sc)...)
+		rep.Schedules++
+		rep.ScheduleFires += len(sc.fireIDs())
+	}
 	for _, l := range leftovers {
 		rep.Problems = append(rep.Problems, Problem{Check: "unfinished invocation", Detail: l})
 	}
@@ -316,6 +339,21 @@ func tally(rep *Report, obs []*observation, l sandbox.Ledger, rec recorded) {
 			} else {
 				steps[e.Key] = true
 			}
+		}
+		if o.Run.RedriveOf != "" {
+			rep.Redrives++
+			if o.Run.Planned {
+				rep.RedrivesPlanned++
+			}
+			if o.Finished && o.State.Result == "success" {
+				rep.RedrivesCompleted++
+			}
+			for _, e := range o.Run.Expect.Effects {
+				if e.Reused {
+					rep.ReusedSteps++
+				}
+			}
+			rep.RedrivenNewKeys += o.Run.NewKeys
 		}
 		rep.SubmitRetries += max(o.SubmitAttempts-1, 0)
 		rep.SignalAttempts += o.SignalAttempts

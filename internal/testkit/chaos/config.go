@@ -39,6 +39,9 @@ type Config struct {
 	// 5xx before or after the effect) on a key's first calls; latency is
 	// injected at twice that rate.
 	FaultRate float64
+	// Schedules is how many schedules fire a quick deployed definition
+	// every second while the jobs run.
+	Schedules int
 	// Strict fails the soak on problems of known issues (KnownIssues) too.
 	Strict bool
 	// ServerEnv adds RESTATE_* settings to restate-server's environment,
@@ -59,23 +62,23 @@ type Config struct {
 	Progress io.Writer
 }
 
-// Short is the size CI runs: about 100 runs, 20 endpoint kills and two
-// server restarts; seconds on an idle machine, a minute or two on a busy
-// one.
+// Short is the size CI runs: about 100 runs, 20 endpoint kills, two
+// server restarts and two schedules; seconds on an idle machine, a minute
+// or two on a busy one.
 func Short() Config {
 	return Config{
 		Runs: 100, Concurrency: 12, Seed: 1, Endpoints: 2,
 		EndpointKills: 20, MaxDown: 500 * time.Millisecond, ServerRestarts: 2,
-		FaultRate: 0.15, DrainTimeout: 3 * time.Minute,
+		FaultRate: 0.15, DrainTimeout: 3 * time.Minute, Schedules: 2,
 	}
 }
 
 // Long is what `make chaos` runs by default: 2000 runs, 150 endpoint
-// kills, four server restarts; a few minutes.
+// kills, four server restarts, three schedules; a few minutes.
 func Long() Config {
 	c := Short()
 	c.Runs, c.Concurrency, c.ServerRestarts = 2000, 24, 4
-	c.EndpointKills = 150
+	c.EndpointKills, c.Schedules = 150, 3
 	return c
 }
 
@@ -98,6 +101,9 @@ func (c *Config) check() error {
 	}
 	if c.EndpointKills < 0 || c.MaxDown < 0 || c.Duration < 0 {
 		errs = append(errs, errors.New("durations must not be negative"))
+	}
+	if c.Schedules < 0 {
+		errs = append(errs, fmt.Errorf("schedules %d: not negative", c.Schedules))
 	}
 	if c.ServerRestarts < 0 {
 		errs = append(errs, fmt.Errorf("server restarts %d: not negative", c.ServerRestarts))

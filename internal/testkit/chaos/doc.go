@@ -47,6 +47,33 @@
 // at a random moment, which must undo whatever the run had done by then,
 // including a step whose provider call was in flight).
 //
+// # Redrives and schedules
+//
+// Some runs are planned to fail, and the soak redrives them as soon as
+// they have (client.PlanRedrive, StartRedrive), while the chaos goes on:
+// a paid renewal whose billing webhook is down (every call of its invoice
+// step answers 503) until the step's retry budget is spent, and an order
+// whose charge the provider refuses (402) under the original's key, and
+// in a third of them under the first redrive's key too. The outage ends,
+// or the refusal is given, once the run has failed. A run that fails on
+// the retry budget known issue is redriven too, up to three times in
+// all. Each redrive expects what a clean run of the scenario does,
+// with the lineage's keys (see lineage): the steps the failed run
+// completed reused, with no provider call and no second effect; the
+// others under the root run's keys, or, for a step refused before, the
+// root's key with the redrive generation. The plan reaflow makes
+// (what it reuses, which keys it renews) is compared with the soak's.
+//
+// Schedules (Config.Schedules) fire a deployed one-email definition
+// every second from before the first job to after the chaos, with a
+// one-minute catch-up window and allow-all overlap. At the end each must
+// have fired after the chaos; it is paused, and once its runs have ended,
+// every fire time from its first to its last must have started exactly
+// one run, under the id that derives from it (interpreter.ScheduleRunID)
+// and no other, Describe must count them all as started and none as
+// missed, skipped or not started, and each run must have sent its one
+// email.
+//
 // # What is checked
 //
 //   - Every run ended as its scenario says: completed, or failed with the
@@ -68,6 +95,9 @@
 //   - Outputs agree with the ledger: the charge id, tracking numbers and
 //     bookings a run reports are those of its effects, also when the
 //     effect's first answer was lost.
+//   - Redrives reuse, never repeat: a reused step's key saw no call after
+//     the redrive started, and each key of the lineage has one effect.
+//   - Schedules fire once per tick, as above.
 //   - The chaos happened: at least one endpoint kill, every server
 //     restart, and no endpoint died without being killed.
 //
@@ -80,8 +110,12 @@
 // for (KnownIssues) are reported apart and do not fail the soak unless it
 // is strict: today, a step whose bounded retry budget (retry.maxAttempts)
 // is used up by endpoint crashes, since a call a crash cut off is an
-// attempt (TestACrashCutAttemptCountsTowardMaxAttempts shows it). The
-// waiver covers such a run's outcome and the effects of the steps it never
-// reached, nothing else: a duplicate, a missing effect of an earlier step,
-// a wrong route, answer, order or output fails the soak as in any run.
+// attempt (TestACrashCutAttemptCountsTowardMaxAttempts shows it). Such
+// a run is redriven, and its redrive must complete as a clean run does,
+// so the waiver covers only the failed run's outcome; the effects of the
+// steps it never reached are its redrive's, checked as any. Only a run
+// whose last redrive failed so too (or that cannot be redriven) has the
+// effects of its unreached steps waived. A duplicate, a missing effect of
+// an earlier step, a wrong route, answer, order or output fails the soak
+// as in any run.
 package chaos

@@ -9,8 +9,11 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
+
+	reaflow "github.com/reaflow/reaflow/client"
 
 	"github.com/reaflow/reaflow/internal/admin"
 	"github.com/reaflow/reaflow/internal/testkit/sandbox"
@@ -35,6 +38,12 @@ type observation struct {
 	OutputFetchErrors int
 	// Trouble lists what went wrong on the way, for the report.
 	Trouble []string
+	// PlanProblems are the differences between a redrive's plan and what
+	// the soak expects of it.
+	PlanProblems []string
+	// CallsBefore holds, for a redrive, the ledger's call counts of the
+	// keys of the steps it reuses, taken before it started.
+	CallsBefore map[string]int
 }
 
 // client talks to Restate's ingress the way any outside caller would: a
@@ -45,6 +54,11 @@ type client struct {
 	http    *http.Client
 	watch   *watcher
 	defs    map[string]string
+	// api is reaflow's client, for what the soak does as a user of it:
+	// redrives and schedules.
+	api     *reaflow.Client
+	ledger  func() sandbox.Ledger
+	outages *outages
 }
 
 // retryPause is how long a caller waits before trying a call again after
@@ -202,9 +216,15 @@ func (c *client) output(ctx context.Context, o *observation) {
 func (c *client) drive(ctx context.Context, r *run) *observation {
 	o := &observation{Run: r}
 	c.submit(ctx, o)
-	if !o.Submitted {
-		return o
+	if o.Submitted {
+		c.follow(ctx, o)
 	}
+	return o
+}
+
+// follow takes a started run to its end.
+func (c *client) follow(ctx context.Context, o *observation) {
+	r := o.Run
 	if r.Signal != nil {
 		c.signal(ctx, o)
 	}
@@ -214,7 +234,7 @@ func (c *client) drive(ctx context.Context, r *run) *observation {
 	st, err := c.watch.wait(ctx, r.ID)
 	if err != nil {
 		o.State, _ = c.watch.state(r.ID)
-		return o
+		return
 	}
 	o.End, o.State, o.Finished = time.Now(), st, true
 	if st.Result == "success" {
@@ -222,32 +242,35 @@ func (c *client) drive(ctx context.Context, r *run) *observation {
 		// simply repeated.
 		c.output(ctx, o)
 	}
-	return o
 }
 
-// driveJob runs a job's planned runs together, then its follow-up.
-func (c *client) driveJob(ctx context.Context, j *job, ledger func() sandbox.Ledger) []*observation {
-	obs := make([]*observation, len(j.runs))
+// driveJob runs a job's planned runs together, each with the redrives
+// its failures call for, then its follow-up, once the first run's
+// lineage has completed.
+func (c *client) driveJob(ctx context.Context, j *job) []*observation {
+	lineages := make([][]*observation, len(j.runs))
 	done := make(chan struct{})
 	for i, r := range j.runs {
 		go func() {
-			obs[i] = c.drive(ctx, r)
+			lineages[i] = c.driveLineage(ctx, r)
 			done <- struct{}{}
 		}()
 	}
 	for range j.runs {
 		<-done
 	}
-	if j.followUp == nil || !obs[0].Finished || obs[0].State.Result != "success" || obs[0].Output == nil {
+	obs := slices.Concat(lineages...)
+	first := lineages[0][len(lineages[0])-1]
+	if j.followUp == nil || !first.Finished || first.State.Result != "success" || first.Output == nil {
 		return obs
 	}
-	l := ledger()
-	next, err := j.followUp(obs[0], &l)
+	l := c.ledger()
+	next, err := j.followUp(first, &l)
 	if err != nil {
-		obs[0].Trouble = append(obs[0].Trouble, "follow-up not planned: "+err.Error())
+		first.Trouble = append(first.Trouble, "follow-up not planned: "+err.Error())
 		return obs
 	}
-	return append(obs, c.drive(ctx, next))
+	return append(obs, c.driveLineage(ctx, next)...)
 }
 
 // failureText is the run's error as the report shows it.

@@ -51,6 +51,9 @@ func dumpRuns(ctx context.Context, dir string, q querier, obs []*observation, pr
 		r := o.Run
 		w("run %s (%s), definition %s", r.ID, r.Scenario, r.File)
 		w("input %s", r.Input)
+		if r.RedriveOf != "" {
+			w("redrive (generation %d) of %s", r.Generation, r.RedriveOf)
+		}
 		if r.Signal != nil {
 			w("signal approve %s: delivered %v after %d attempts", r.Signal, o.SignalDelivered, o.SignalAttempts)
 		}

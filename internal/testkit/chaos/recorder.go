@@ -3,6 +3,7 @@ package chaos
 import (
 	"bytes"
 	"net/http"
+	"strconv"
 	"sync"
 )
 
@@ -12,7 +13,8 @@ import (
 // duplicates the keys prevented), how many got an injected fault, and how
 // many were abandoned because the caller died mid-call.
 type recorder struct {
-	next http.Handler
+	next    http.Handler
+	outages *outages
 
 	mu       sync.Mutex
 	replays  map[string]int // by idempotency key
@@ -22,13 +24,47 @@ type recorder struct {
 }
 
 func newRecorder(next http.Handler) *recorder {
-	return &recorder{next: next, replays: map[string]int{}, faults: map[int]int{}}
+	return &recorder{next: next, outages: &outages{byKey: map[string]int{}}, replays: map[string]int{}, faults: map[int]int{}}
+}
+
+// outages are the planned failures of lineages (see plannedFailure): by
+// idempotency key, the status every call answers until it is cleared.
+// They are the sandbox's own per-request faults, set on the call, so
+// that they come before the random fault rules (the first rule that
+// fires applies, and an after-effect rule would apply the charge a
+// refusal must refuse).
+type outages struct {
+	mu    sync.Mutex
+	byKey map[string]int
+}
+
+func (o *outages) set(key string, status int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.byKey[key] = status
+}
+
+func (o *outages) clear(key string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	delete(o.byKey, key)
+}
+
+func (o *outages) status(key string) (int, bool) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	status, ok := o.byKey[key]
+	return status, ok
 }
 
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !isProviderPath(r.URL.Path) {
 		rc.next.ServeHTTP(w, r)
 		return
+	}
+	if status, ok := rc.outages.status(r.Header.Get("Idempotency-Key")); ok {
+		// The sandbox's per-request fault, which comes before its rules.
+		r.Header.Set("Sandbox-Fail", strconv.Itoa(status))
 	}
 	sw := &statusWriter{ResponseWriter: w}
 	defer func() {

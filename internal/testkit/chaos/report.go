@@ -49,6 +49,15 @@ type Report struct {
 	// over ReplayedKeys keys: each a duplicate effect the key prevented.
 	Replays, ReplayedKeys int
 
+	// Redrives counts the redrives of failed runs, RedrivesPlanned those
+	// of runs that failed as planned (the others failed on a known issue),
+	// RedrivesCompleted those that completed; ReusedSteps the steps they
+	// reused (no call, the earlier run's effect) and RedrivenNewKeys the
+	// steps they ran under a key of their own.
+	Redrives, RedrivesPlanned, RedrivesCompleted, ReusedSteps, RedrivenNewKeys int
+	// Schedules counts the schedules checked, ScheduleFires their fires.
+	Schedules, ScheduleFires int
+
 	SubmitRetries, SignalsDelivered, SignalAttempts, StatusQueryErrors int
 	// RunTime summarizes how long runs took from acceptance to end.
 	RunTimeP50, RunTimeP95, RunTimeMax time.Duration
@@ -132,6 +141,11 @@ func (r *Report) Print(w io.Writer) {
 		p("%s", line)
 	}
 	p("steps          %d activity steps and %d compensations with a provider effect", r.Steps, r.Compensations)
+	p("redrives       %d failed runs redriven (%d failed as planned, %d on a known issue), %d completed: %d steps reused without a call, %d run under a key of their own",
+		r.Redrives, r.RedrivesPlanned, r.Redrives-r.RedrivesPlanned, r.RedrivesCompleted, r.ReusedSteps, r.RedrivenNewKeys)
+	if r.Schedules > 0 {
+		p("schedules      %d schedules every %v: %d fires checked, each one run under its fire time's id", r.Schedules, scheduleEvery, r.ScheduleFires)
+	}
 	conns := ""
 	if len(r.EndpointConnections) > 1 {
 		conns = fmt.Sprintf(" (connections per endpoint: %s)", joinInts(r.EndpointConnections))
@@ -175,7 +189,7 @@ func (r *Report) Print(w io.Writer) {
 	}
 	failures := r.failures()
 	if len(failures) == 0 {
-		p("PASS: every run ended as expected, one effect per key and none without a step, compensations once each in reverse order")
+		p("PASS: every run ended as expected, one effect per key and none without a step, compensations once each in reverse order, redrives reused without a call, schedules fired once per tick")
 		return
 	}
 	p("FAIL: %d problems", len(failures))

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"net/http"
 	"strings"
 	"time"
 
@@ -45,13 +46,15 @@ type scenario struct {
 	plan   func(p *planner, j *job)
 }
 
-// scenarios is the mix, with weights out of 111. Every example definition
+// scenarios is the mix, with weights out of 123. Every example definition
 // is in it, each way it can end.
 var scenarios = []scenario{
 	{"order", 14, planOrder},
+	{"order-redriven", 6, planOrderRedriven},
 	{"order-declined", 4, planOrderDeclined},
 	{"order-twins", 6, planOrderTwins},
 	{"order-then-cancel", 8, planOrderThenCancel},
+	{"renewal-redriven", 6, planRenewalRedriven},
 	{"renewal", 14, planRenewal},
 	{"approval-auto", 12, planApprovalAuto},
 	{"approval-signal", 14, planApprovalSignal},
@@ -90,6 +93,18 @@ type run struct {
 	// whose right outcome depends on when something happened to it: it
 	// sees the run and the final ledger.
 	Resolve func(o *observation, l *sandbox.Ledger) expectation
+	// Lineage, if set, plans failures for the run, after which the soak
+	// redrives it (see lineage); without it, a run is redriven only when
+	// it fails on the retry budget known issue.
+	Lineage *lineage
+	// RedriveOf is the run this one redrives, Generation its redrive
+	// generation, Planned whether the redriven run failed as planned
+	// (rather than on a known issue) and NewKeys how many of its steps
+	// use keys of a redrive generation.
+	RedriveOf  string
+	Generation int
+	Planned    bool
+	NewKeys    int
 }
 
 // expectation is how a run must end and what it must have done.
@@ -127,6 +142,14 @@ type expectedEffect struct {
 	// may cancel before it calls its provider. It still allows no more
 	// than one.
 	Optional bool
+	// Step is the path (interpreter.StepPath) of the step whose call makes
+	// the effect, from which a redrive derives its key (see lineage); empty
+	// where the soak cannot redrive the run.
+	Step string
+	// Reused marks the effect of a step that the run reuses from the run
+	// it redrives: that run's effect, under the same key, still exactly
+	// one, and the redrive calls no provider for it.
+	Reused bool
 }
 
 // planner makes the jobs of one soak from its seed.
@@ -182,6 +205,12 @@ func mustJSON(v any) json.RawMessage {
 
 func key(id string, path ...rea.KeyPart) string { return rea.IdempotencyKey(id, path...) }
 
+// stepEffect is the effect of the step at path of run id, under the key
+// the run derives for it.
+func stepEffect(id, path, route string) expectedEffect {
+	return expectedEffect{Label: path, Step: path, Key: stepKey(id, 0, path), Route: route}
+}
+
 func step(id string) rea.KeyPart { return rea.Step(id) }
 
 var undo = rea.Role("compensate")
@@ -206,9 +235,9 @@ func (p *planner) orderRun(j *job, suffix, orderID, customer string) *run {
 		Expect: expectation{
 			Completed: true,
 			Effects: []expectedEffect{
-				{Label: "charge", Key: key(id, step("charge")), Route: routeCharge},
-				{Label: "ship", Key: dedupKey("ship", "ship:"+orderID), Route: routeShip, Shared: true},
-				{Label: "notify", Key: key(id, step("notify")), Route: routeEmail},
+				stepEffect(id, "charge", routeCharge),
+				{Label: "ship", Step: "ship", Key: dedupKey("ship", "ship:"+orderID), Route: routeShip, Shared: true},
+				stepEffect(id, "notify", routeEmail),
 			},
 			// Not charge < ship: a twin's shipment may be the other
 			// twin's effect, made before this run's charge.
@@ -283,9 +312,9 @@ func planOrderThenCancel(p *planner, j *job) {
 			Expect: expectation{
 				Completed: true,
 				Effects: []expectedEffect{
-					{Label: "cancelShipment", Key: key(cid, step("cancelShipment")), Route: routeCancelShip},
-					{Label: "refund", Key: dedupKey("refund", "refund:"+out.ChargeID), Route: routeRefund, Shared: true},
-					{Label: "notify", Key: key(cid, step("notify")), Route: routeEmail},
+					stepEffect(cid, "cancelShipment", routeCancelShip),
+					{Label: "refund", Step: "refund", Key: dedupKey("refund", "refund:"+out.ChargeID), Route: routeRefund, Shared: true},
+					stepEffect(cid, "notify", routeEmail),
 				},
 				Order: [][]string{{"cancelShipment", "refund", "notify"}},
 				Check: func(v *runView) []string {
@@ -311,22 +340,21 @@ func planOrderThenCancel(p *planner, j *job) {
 // subscription-renewal: price with a loyalty discount, charge unless
 // nothing is due, notify the billing webhook, send a receipt.
 func planRenewal(p *planner, j *job) {
+	j.runs = []*run{p.renewalRun(j, p.pick("free", "pro", "pro", "team", "team"), []float64{0, 9.99, 20, 49.5, 120}[p.rng.IntN(5)])}
+}
+
+func (p *planner) renewalRun(j *job, plan string, price float64) *run {
 	id := p.id(j, "")
-	plan := p.pick("free", "pro", "pro", "team", "team")
-	price := []float64{0, 9.99, 20, 49.5, 120}[p.rng.IntN(5)]
 	loyalty := p.rng.IntN(7)
 	total := math.Round(price*(1-math.Min(float64(loyalty)*0.05, 0.25))*100) / 100
 	charged := plan != "free" && total > 0
-	effects := []expectedEffect{
-		{Label: "recordInvoice", Key: key(id, step("recordInvoice")), Route: routeWebhook},
-		{Label: "receipt", Key: key(id, step("receipt")), Route: routeEmail},
-	}
+	effects := []expectedEffect{stepEffect(id, "recordInvoice", routeWebhook), stepEffect(id, "receipt", routeEmail)}
 	order := []string{"recordInvoice", "receipt"}
 	if charged {
-		effects = append([]expectedEffect{{Label: "charge", Key: key(id, step("charge")), Route: routeCharge}}, effects...)
+		effects = append([]expectedEffect{stepEffect(id, "charge", routeCharge)}, effects...)
 		order = append([]string{"charge"}, order...)
 	}
-	j.runs = []*run{{
+	return &run{
 		ID: id, Scenario: j.scenario, File: fileRenewal,
 		Input: mustJSON(map[string]any{
 			"subscriptionId": "sub-" + id, "customerId": "cus_" + id, "plan": plan, "price": price,
@@ -358,7 +386,39 @@ func planRenewal(p *planner, j *job) {
 				)
 			},
 		},
-	}}
+	}
+}
+
+// The billing webhook is down for a paid renewal, longer than
+// recordInvoice's retry budget: the run fails there, after its charge.
+// Once the outage is over, the soak redrives it: the redrive reuses the
+// charge (no call, no second charge), records the invoice under the
+// original's key and sends the receipt, and reports the original's
+// charge, as a renewal that went right does.
+func planRenewalRedriven(p *planner, j *job) {
+	r := p.renewalRun(j, p.pick("pro", "team"), []float64{9.99, 20, 49.5, 120}[p.rng.IntN(4)])
+	redriveAfter(r, plannedFailure{Step: "recordInvoice", Status: http.StatusServiceUnavailable, Failure: []string{`step "recordInvoice"`, `"sandbox_fault"`}})
+	j.runs = []*run{r}
+}
+
+// The provider refuses an order's charge (402), under the original's key
+// only, and sometimes under the first redrive's key too: each refused run
+// is redriven, charging under a key of its own (the root's with the
+// redrive generation), until the charge goes through and the order
+// completes as any order does, with one shipment and one email under the
+// root's keys.
+func planOrderRedriven(p *planner, j *job) {
+	id := p.id(j, "")
+	r := p.orderRun(j, "", "ord-"+id, "cus_"+id)
+	refusal := func(gen int) plannedFailure {
+		return plannedFailure{Step: "charge", Generation: gen, Status: http.StatusPaymentRequired, Failure: []string{`step "charge"`, "status 402"}}
+	}
+	failures := []plannedFailure{refusal(0)}
+	if p.rng.IntN(3) == 0 {
+		failures = append(failures, refusal(1))
+	}
+	redriveAfter(r, failures...)
+	j.runs = []*run{r}
 }
 
 // order-approval: above the limit the run waits for the "approve" signal;

@@ -16,7 +16,8 @@ type Problem struct {
 	Run      string
 	Scenario string
 	// Check names the expectation: "final state", "effects", "order",
-	// "output", "stray effect", "unfinished invocation", "chaos".
+	// "output", "stray effect", "reuse", "redrive plan", "schedule",
+	// "unfinished invocation", "chaos".
 	Check  string
 	Detail string
 	// Known names the known, unfixed issue behind the problem, if it is
@@ -104,15 +105,17 @@ func verify(obs []*observation, l sandbox.Ledger) []Problem {
 			problems = append(problems, Problem{Check: "stray effect", Detail: "no run expects it: " + describe(e)})
 		}
 	}
-	// Two runs may expect one key only through a dedup step.
+	// Two runs may expect one key only through a dedup step, or when one
+	// reuses the other's step as its redrive.
 	for k, os := range owners {
-		if len(os) > 1 && !os[0].effect.Shared {
-			problems = append(problems, Problem{Run: os[0].obs.Run.ID, Check: "plan", Detail: fmt.Sprintf("key %s expected by %d runs", k, len(os))})
+		makers := slices.DeleteFunc(slices.Clone(os), func(o owner) bool { return o.effect.Reused })
+		if len(makers) > 1 && !makers[0].effect.Shared {
+			problems = append(problems, Problem{Run: makers[0].obs.Run.ID, Check: "plan", Detail: fmt.Sprintf("key %s expected by %d runs", k, len(makers))})
 		}
 	}
 
 	for _, o := range obs {
-		problems = append(problems, verifyRun(o, byKey)...)
+		problems = append(problems, verifyRun(o, byKey, l.Calls)...)
 	}
 	return problems
 }
@@ -129,7 +132,7 @@ func describe(e sandbox.Effect) string {
 	return s
 }
 
-func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
+func verifyRun(o *observation, byKey map[string][]sandbox.Effect, calls map[string]int) []Problem {
 	r := o.Run
 	var problems []Problem
 	add := func(check, format string, args ...any) {
@@ -139,6 +142,9 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 	excuse := func() { problems[len(problems)-1].Known = knownRetryBudget }
 	for _, t := range o.Trouble {
 		add("driver", "%s", t)
+	}
+	for _, t := range o.PlanProblems {
+		add("redrive plan", "the redrive of %s %s", r.RedriveOf, t)
 	}
 
 	want := "completed"
@@ -199,6 +205,11 @@ func verifyRun(o *observation, byKey map[string][]sandbox.Effect) []Problem {
 		}
 		g := got[0]
 		v.effects[e.Label] = g
+		// A reused step is not called again (a dedup step's calls are its
+		// dedup object's, which other runs share).
+		if before, ok := o.CallsBefore[e.Key]; ok && e.Reused && !e.Shared && calls[e.Key] != before {
+			add("reuse", "step %s is reused from %s, yet its key %s had %d provider calls after the redrive started", e.Label, r.RedriveOf, e.Key, calls[e.Key]-before)
+		}
 		if g.Endpoint != e.Route {
 			add("effects", "step %s: expected an effect on %s, seen %s", e.Label, e.Route, describe(g))
 		}
