@@ -12,9 +12,10 @@
 //   - the "ReaflowLineage" virtual object, keyed by the id of a redriven
 //     run, which lets one redrive of a run proceed;
 //   - the "ReaflowSchedule" virtual object, keyed by schedule name, which
-//     fires deployed definitions on a schedule, and the
-//     "ReaflowScheduleWatch" service, which tells a schedule when a run it
-//     fired ends.
+//     fires deployed definitions on a schedule (a fired run reports its
+//     own end to it), and the "ReaflowScheduleWatch" service, which tells
+//     a schedule when a run it fired ends without reporting (killed, or
+//     cancelled before it began).
 //
 // New returns their definitions for a given activity registry, so any Go
 // program can bind them to its own Restate endpoint next to its own
