@@ -315,7 +315,12 @@ func TestStatusOfACompensatingRun(t *testing.T) {
 	  {"id": "never", "activity": "echo"}
 	]}`, nil)
 	reader := runstatus.NewReader(stack.Restate)
-	run := await(t, reader, id, "compensating", func(r *runstatus.Run) bool { return r.State == runstatus.Compensating })
+	// Compensations run in reverse: b's fails, then a's waits at the gate.
+	// The run is compensating from the first of them on, so wait for the
+	// second.
+	run := await(t, reader, id, "compensating a", func(r *runstatus.Run) bool {
+		return r.State == runstatus.Compensating && r.Steps[0].State == runstatus.Compensating
+	})
 	assert.Equal(t, runstatus.Compensating, run.Steps[0].State)
 	assert.Equal(t, runstatus.CompensationFailed, run.Steps[1].State)
 	assert.Equal(t, "undo_refused: cannot undo this one", run.Steps[1].CompensationError)
